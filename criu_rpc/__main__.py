@@ -1,0 +1,7 @@
+"""``python -m criu_rpc``: see criu_rpc.cli."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

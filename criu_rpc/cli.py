@@ -1,0 +1,148 @@
+"""``python -m criu_rpc`` / ``criu-rpc``: CRIU from the shell, for people and scripts.
+
+Exit status is 0 only on success. A failure prints one line naming what failed
+and CRIU's own message; ``-v`` adds the end of CRIU's log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from .client import FEATURES, Criu
+from .errors import CriuRpcError
+from .options import CheckOptions, DumpOptions, RestoreOptions
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--criu", metavar="PATH", help="CRIU binary (default: $CRIU_BIN, then criu on PATH)")
+    common.add_argument("--log-level", type=int, default=2, metavar="N", help="CRIU log level 0-4 (default 2)")
+    common.add_argument("-v", "--verbose", action="store_true", help="on failure, also print CRIU's log tail")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="criu-rpc", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = [_common()]
+
+    p = commands.add_parser("version", parents=common, help="print CRIU's version")
+    p.set_defaults(func=cmd_version)
+
+    p = commands.add_parser("check", parents=common, help="check that the kernel supports CRIU")
+    p.add_argument("--feature", action="append", choices=FEATURES, metavar="NAME",
+                   help=f"check one feature instead ({', '.join(FEATURES)}); repeatable")
+    p.set_defaults(func=cmd_check)
+
+    p = commands.add_parser("dump", parents=common, help="checkpoint a process tree into a directory")
+    p.add_argument("--pid", type=int, required=True, help="root of the tree to dump")
+    p.add_argument("--dir", required=True, help="images directory (created if missing)")
+    p.add_argument("--leave-running", action="store_true", help="let the tree run on after the dump")
+    p.add_argument("--shell-job", action="store_true", help="the tree belongs to a shell session (tty)")
+    p.add_argument("--tcp-established", action="store_true", help="dump established TCP connections")
+    p.add_argument("--parent", metavar="DIR", help="parent images directory (incremental dump)")
+    p.set_defaults(func=cmd_dump)
+
+    p = commands.add_parser("restore", parents=common, help="restore a process tree from a directory")
+    p.add_argument("--dir", required=True, help="images directory")
+    p.add_argument("--detach", action="store_true", help="print the restored PID and return at once")
+    p.add_argument("--shell-job", action="store_true", help="the tree was dumped with --shell-job")
+    p.add_argument("--tcp-established", action="store_true", help="restore established TCP connections")
+    p.set_defaults(func=cmd_restore)
+
+    from . import inspect
+
+    inspect.register(commands)
+    return parser
+
+
+def _criu(args: argparse.Namespace) -> Criu:
+    return Criu(args.criu)
+
+
+def cmd_version(args: argparse.Namespace) -> int:
+    criu = _criu(args)
+    version = criu.version()
+    print(f"CRIU {version}{f' ({version.gitid})' if version.gitid else ''} at {criu.connector.binary}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    criu = _criu(args)
+    if not args.feature:
+        criu.check(CheckOptions(log_level=args.log_level))
+        print("Looks good.")
+        return 0
+    features = criu.features(*args.feature)
+    missing = []
+    for name in args.feature:
+        supported = getattr(features, name)
+        print(f"{name}: {'supported' if supported else 'not supported'}")
+        if not supported:
+            missing.append(name)
+    return EXIT_FAILED if missing else 0
+
+
+def cmd_dump(args: argparse.Namespace) -> int:
+    os.makedirs(args.dir, exist_ok=True)
+    parent = os.path.relpath(os.path.abspath(args.parent), os.path.abspath(args.dir)) if args.parent else None
+    options = DumpOptions(
+        pid=args.pid,
+        images_dir=args.dir,
+        leave_running=args.leave_running,
+        shell_job=args.shell_job,
+        tcp_established=args.tcp_established,
+        parent_img=parent,
+        log_level=args.log_level,
+        log_file="dump.log",
+    )
+    _criu(args).dump(options)
+    print(f"dumped {args.pid} into {args.dir}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    options = RestoreOptions(
+        images_dir=args.dir,
+        shell_job=args.shell_job,
+        tcp_established=args.tcp_established,
+        rst_sibling=not args.detach,
+        log_level=args.log_level,
+        log_file="restore.log",
+    )
+    pid = _criu(args).restore(options).pid
+    print(pid, flush=True)
+    if args.detach:
+        return 0
+    # rst_sibling made the restored root our child: wait and pass its status on.
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) & 0xFF
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except CriuRpcError as exc:
+        lines = str(exc).splitlines()
+        print(f"criu-rpc {args.command}: {lines[0]}", file=sys.stderr)
+        tail = getattr(exc, "log_tail", "")
+        if args.verbose and tail:
+            print(tail, file=sys.stderr)
+        elif tail:
+            print("  (run with -v for CRIU's log)", file=sys.stderr)
+        return EXIT_FAILED
+    except ValueError as exc:
+        print(f"criu-rpc {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"criu-rpc {args.command}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return code

@@ -1,0 +1,319 @@
+"""How request bytes reach CRIU, and how CRIU's process is owned and reaped.
+
+CRIU speaks one protobuf message per SOCK_SEQPACKET packet, the same over every
+transport; what differs is who CRIU is and who must clean it up:
+
+* :class:`SwrkConnector` spawns ``criu swrk <fd>`` as our child over a
+  socketpair. It is the only transport that can hand CRIU file descriptors
+  (``inherit_fd``), because those are inherited at spawn time.
+* With ``detached=True`` the worker is started through a short-lived shell so
+  it is re-parented away from us: a self-dump must not find CRIU inside the
+  process tree it is freezing.
+* :class:`ServiceConnector` connects to a running ``criu service --address``.
+
+A connector makes one :class:`Transport` per conversation; the client never
+needs to know which kind it holds, and tests swap in a fake connector.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Protocol
+
+from .errors import CriuConnectionError, CriuNotFoundError, CriuProtocolError, CriuTimeoutError
+
+# CRIU's replies are a few hundred bytes; anything near this is not CRIU.
+MAX_MESSAGE = 1 << 20
+MAX_FDS = 8
+
+
+@dataclass(frozen=True)
+class Packet:
+    """One SEQPACKET message and any file descriptors that came with it."""
+
+    data: bytes
+    fds: tuple[int, ...] = field(default=())
+
+
+class Transport(Protocol):
+    """One conversation with one CRIU worker."""
+
+    @property
+    def description(self) -> str:
+        """Who is on the other end, for error messages."""
+
+    def send(self, data: bytes) -> None: ...
+
+    def recv(self, timeout: float | None) -> Packet: ...
+
+    def stderr_tail(self) -> str:
+        """What the worker printed outside its log file (early failures)."""
+
+    def abort(self) -> None:
+        """Kill the worker: it timed out or the conversation cannot go on."""
+
+    def close(self) -> None:
+        """End the conversation and reap the worker; never leaves a zombie."""
+
+    def forget_peer(self) -> None:
+        """We were restored from a checkpoint: the worker we knew is of another life."""
+
+
+class Connector(Protocol):
+    """Makes transports; the client holds one and asks it per conversation."""
+
+    @property
+    def binary(self) -> str:
+        """The CRIU binary behind it, or a description of the service socket."""
+
+    @property
+    def passes_fds(self) -> bool:
+        """Whether ``connect(pass_fds=...)`` really hands descriptors to CRIU."""
+
+    def connect(self, pass_fds: Sequence[int] = (), *, detached: bool = False) -> Transport: ...
+
+
+def find_criu(binary: str | os.PathLike[str] | None = None) -> str:
+    """Resolve the CRIU binary: explicit argument, then $CRIU_BIN, then ``criu`` on PATH."""
+    candidates: list[tuple[str, str]] = []
+    if binary is not None:
+        candidates.append((os.fspath(binary), "the explicit argument"))
+    elif os.environ.get("CRIU_BIN"):
+        candidates.append((os.environ["CRIU_BIN"], "$CRIU_BIN"))
+    else:
+        found = shutil.which("criu") or shutil.which("criu", path="/usr/sbin:/sbin")
+        if found:
+            candidates.append((found, "PATH"))
+    for path, origin in candidates:
+        resolved = path if os.sep in path else shutil.which(path)
+        if resolved and os.path.isfile(resolved) and os.access(resolved, os.X_OK):
+            return os.path.abspath(resolved)
+        raise CriuNotFoundError(f"CRIU binary {path!r} from {origin} is not an executable file")
+    raise CriuNotFoundError(
+        "no CRIU binary: pass binary=..., set $CRIU_BIN, or put criu on PATH (`make setup` provisions one)"
+    )
+
+
+class SeqpacketChannel:
+    """Message framing over a connected SOCK_SEQPACKET socket."""
+
+    def __init__(self, sock: socket.socket, peer: str) -> None:
+        self.sock = sock
+        self.peer = peer
+
+    def send(self, data: bytes) -> None:
+        try:
+            self.sock.sendall(data)
+        except OSError as exc:
+            raise CriuConnectionError(f"{self.peer}: cannot send request: {exc}") from exc
+
+    def recv(self, timeout: float | None) -> Packet:
+        self.sock.settimeout(timeout)
+        try:
+            data, fds, flags, _ = socket.recv_fds(self.sock, MAX_MESSAGE, MAX_FDS)
+        except TimeoutError as exc:
+            raise CriuTimeoutError(f"{self.peer}: no reply within {timeout:g} s") from exc
+        except OSError as exc:
+            raise CriuConnectionError(f"{self.peer}: cannot receive reply: {exc}") from exc
+        if flags & (socket.MSG_TRUNC | socket.MSG_CTRUNC):
+            for fd in fds:
+                os.close(fd)
+            raise CriuProtocolError(f"{self.peer}: reply larger than {MAX_MESSAGE} bytes or with too many fds")
+        if not data:
+            for fd in fds:
+                os.close(fd)
+            raise CriuConnectionError(f"{self.peer}: closed the connection without replying")
+        return Packet(data, tuple(fds))
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class _SwrkTransport:
+    """A ``criu swrk`` worker we spawned; see :class:`SwrkConnector`."""
+
+    def __init__(self, binary: str, pass_fds: Sequence[int], detached: bool) -> None:
+        self._stderr: IO[bytes] = tempfile.TemporaryFile(prefix="criu-swrk-")
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._pid: int | None = None
+        try:
+            fd = str(theirs.fileno())
+            fds = (theirs.fileno(), *pass_fds)
+            if detached:
+                self._pid = _spawn_detached(binary, fd, fds, self._stderr)
+            else:
+                self._proc = subprocess.Popen(
+                    [binary, "swrk", fd],
+                    pass_fds=fds,
+                    stdin=subprocess.DEVNULL,
+                    stdout=self._stderr,
+                    stderr=self._stderr,
+                )
+                self._pid = self._proc.pid
+        except OSError as exc:
+            ours.close()
+            self._stderr.close()
+            raise CriuNotFoundError(f"cannot start {binary} swrk: {exc}") from exc
+        finally:
+            theirs.close()
+        kind = "detached criu swrk" if detached else "criu swrk"
+        self._channel = SeqpacketChannel(ours, f"{kind} (pid {self._pid}, {binary})")
+
+    @property
+    def description(self) -> str:
+        return self._channel.peer
+
+    def send(self, data: bytes) -> None:
+        self._channel.send(data)
+
+    def recv(self, timeout: float | None) -> Packet:
+        try:
+            return self._channel.recv(timeout)
+        except CriuConnectionError as exc:
+            raise CriuConnectionError(
+                f"{exc}{self._exit_note()}", log_tail=self.stderr_tail()
+            ) from exc.__cause__
+
+    def stderr_tail(self) -> str:
+        if self._stderr.closed:
+            return ""
+        self._stderr.seek(0, os.SEEK_END)
+        size = self._stderr.tell()
+        self._stderr.seek(max(0, size - 4096))
+        return "\n".join(self._stderr.read().decode(errors="replace").splitlines()[-20:])
+
+    def _exit_note(self) -> str:
+        if self._proc is None:
+            return ""
+        try:
+            code = self._proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return ""
+        if code < 0:
+            return f" (killed by {signal.Signals(-code).name})"
+        return f" (exited with status {code})"
+
+    def abort(self) -> None:
+        if self._pid is not None:
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def close(self) -> None:
+        self._channel.close()
+        if self._proc is not None:
+            try:
+                self._proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        self._stderr.close()
+
+    def forget_peer(self) -> None:
+        self._proc = None
+        self._pid = None
+
+
+def _spawn_detached(binary: str, fd: str, pass_fds: Sequence[int], stderr: IO[bytes]) -> int:
+    """Start ``criu swrk`` as an orphan in its own session and return its pid.
+
+    A shell backgrounds CRIU, prints its pid and exits, so CRIU is re-parented
+    to init (or the nearest subreaper) and is no descendant of ours. Using
+    subprocess rather than os.fork keeps this safe in threaded programs (torch).
+    """
+    shell = subprocess.Popen(
+        ["/bin/sh", "-c", '"$0" swrk "$1" </dev/null >&2 & echo $!', binary, fd],
+        pass_fds=pass_fds,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        start_new_session=True,
+    )
+    out, _ = shell.communicate(timeout=30)
+    try:
+        return int(out)
+    except ValueError as exc:
+        raise OSError(f"shell did not report the worker's pid (got {out!r})") from exc
+
+
+@dataclass(frozen=True)
+class SwrkConnector:
+    """Spawn ``criu swrk`` per conversation (the default transport)."""
+
+    binary: str
+
+    @classmethod
+    def find(cls, binary: str | os.PathLike[str] | None = None) -> SwrkConnector:
+        return cls(find_criu(binary))
+
+    @property
+    def passes_fds(self) -> bool:
+        return True
+
+    def connect(self, pass_fds: Sequence[int] = (), *, detached: bool = False) -> Transport:
+        return _SwrkTransport(self.binary, pass_fds, detached)
+
+
+class _ServiceTransport:
+    """A connection to ``criu service``; the service forks one worker per connection."""
+
+    def __init__(self, address: str) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            sock.connect(address)
+        except OSError as exc:
+            sock.close()
+            raise CriuConnectionError(f"cannot connect to criu service at {address}: {exc}") from exc
+        self._channel = SeqpacketChannel(sock, f"criu service at {address}")
+
+    @property
+    def description(self) -> str:
+        return self._channel.peer
+
+    def send(self, data: bytes) -> None:
+        self._channel.send(data)
+
+    def recv(self, timeout: float | None) -> Packet:
+        return self._channel.recv(timeout)
+
+    def stderr_tail(self) -> str:
+        return ""
+
+    def abort(self) -> None:
+        self._channel.sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self._channel.close()
+
+    def forget_peer(self) -> None:
+        """Nothing to forget: the service owns its workers."""
+
+
+@dataclass(frozen=True)
+class ServiceConnector:
+    """Talk to a ``criu service --address PATH`` that someone else runs."""
+
+    address: str
+
+    @property
+    def binary(self) -> str:
+        return f"criu service at {self.address}"
+
+    @property
+    def passes_fds(self) -> bool:
+        return False
+
+    def connect(self, pass_fds: Sequence[int] = (), *, detached: bool = False) -> Transport:
+        if not Path(self.address).exists():
+            raise CriuConnectionError(f"no criu service socket at {self.address}")
+        return _ServiceTransport(self.address)
