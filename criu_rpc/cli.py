@@ -22,7 +22,9 @@ EXIT_USAGE = 2
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--criu", metavar="PATH", help="CRIU binary (default: $CRIU_BIN, then criu on PATH)")
-    common.add_argument("--log-level", type=int, default=2, metavar="N", help="CRIU log level 0-4 (default 2)")
+    common.add_argument(
+        "--log-level", type=int, default=2, metavar="N", help="CRIU log level 0-4 (default 2)"
+    )
     common.add_argument("-v", "--verbose", action="store_true", help="on failure, also print CRIU's log tail")
     return common
 
@@ -36,8 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_version)
 
     p = commands.add_parser("check", parents=common, help="check that the kernel supports CRIU")
-    p.add_argument("--feature", action="append", choices=FEATURES, metavar="NAME",
-                   help=f"check one feature instead ({', '.join(FEATURES)}); repeatable")
+    p.add_argument(
+        "--feature",
+        action="append",
+        choices=FEATURES,
+        metavar="NAME",
+        help=f"check one feature instead ({', '.join(FEATURES)}); repeatable",
+    )
     p.set_defaults(func=cmd_check)
 
     p = commands.add_parser("dump", parents=common, help="checkpoint a process tree into a directory")

@@ -46,8 +46,16 @@ Req = rpc_pb2.criu_req_type
 
 # Requests CRIU lets share a connection (cr-service.c's keep_open check);
 # any other request ends the conversation after its reply.
-KEEP_OPEN = frozenset({Req.PAGE_SERVER, Req.PAGE_SERVER_CHLD, Req.CPUINFO_DUMP, Req.CPUINFO_CHECK,
-                       Req.FEATURE_CHECK, Req.VERSION})
+KEEP_OPEN = frozenset(
+    {
+        Req.PAGE_SERVER,
+        Req.PAGE_SERVER_CHLD,
+        Req.CPUINFO_DUMP,
+        Req.CPUINFO_CHECK,
+        Req.FEATURE_CHECK,
+        Req.VERSION,
+    }
+)
 FEATURES = ("mem_track", "lazy_pages", "pidfd_store")
 LOG_TAIL_LINES = 25
 
@@ -198,7 +206,7 @@ class CriuSession:
 
     def _request(
         self,
-        req_type: int,
+        req_type: rpc_pb2.criu_req_type,
         options: BaseOptions | None = None,
         *,
         notifier: Notifier | None = None,
@@ -243,8 +251,10 @@ class CriuSession:
         if self._transport is None:
             self._transport = self._criu.connector.connect((*self._pass_fds, *fds), detached=detached)
         elif not set(fds) <= set(self._pass_fds):
-            raise ValueError(f"descriptors {sorted(set(fds) - set(self._pass_fds))} were not passed to "
-                             "this session's worker: list them in Criu.session(pass_fds=...)")
+            raise ValueError(
+                f"descriptors {sorted(set(fds) - set(self._pass_fds))} were not passed to "
+                "this session's worker: list them in Criu.session(pass_fds=...)"
+            )
         return self._transport
 
     def _converse(self, transport: Transport, call: _Call, notifier: Notifier | None) -> rpc_pb2.criu_resp:
@@ -419,4 +429,3 @@ class Criu:
         for name in newer:
             if not running.at_least(*SINCE[name]):
                 raise UnsupportedOptionError(name, SINCE[name], str(running), self.connector.binary)
-

@@ -91,6 +91,9 @@ class Namespace(enum.IntFlag):
     TIME = 0x00000080
 
 
+NO_NAMESPACE = Namespace(0)
+
+
 @dataclass(frozen=True)
 class InheritFd:
     """Give the restored tree our descriptor ``fd`` wherever it had the resource ``key``.
@@ -155,9 +158,7 @@ def _validate(obj: Any) -> None:
             value = tuple(value)
             object.__setattr__(obj, f.name, value)
         if not _conforms(value, hint):
-            raise ValueError(
-                f"{type(obj).__name__}.{f.name}: expected {_describe(hint)}, got {value!r}"
-            )
+            raise ValueError(f"{type(obj).__name__}.{f.name}: expected {_describe(hint)}, got {value!r}")
 
 
 def _tuple_item(hint: Any) -> Any:
@@ -369,7 +370,7 @@ class RestoreOptions(TreeOptions):
     cgroup_props: str | None = None
     cgroup_props_file: str | None = None
     cgroup_yard: str | None = None
-    empty_ns: Namespace = Namespace(0)
+    empty_ns: Namespace = NO_NAMESPACE
     join_ns: tuple[JoinNamespace, ...] = ()
     lsm_profile: str | None = None
     lsm_mount_context: str | None = None
@@ -383,7 +384,7 @@ class RestoreOptions(TreeOptions):
             _require(item.fd >= 0, self, "inherit_fd", f"descriptor must be >= 0, got {item.fd}")
             _require(bool(item.key), self, "inherit_fd", "key must not be empty")
         _require(
-            self.empty_ns in (Namespace(0), Namespace.NET),
+            self.empty_ns in (NO_NAMESPACE, Namespace.NET),
             self,
             "empty_ns",
             "CRIU supports only Namespace.NET here",
@@ -425,9 +426,6 @@ def _check_page_server(owner: object, ps: PageServerAddress) -> None:
         _require(0 < ps.port <= 65535, owner, "page_server", f"port must be 1..65535, got {ps.port}")
     else:
         _require(ps.fd >= 0, owner, "page_server", f"fd must be >= 0, got {ps.fd}")
-
-
-AnyOptions = Union[BaseOptions, CheckOptions, CpuinfoOptions, DumpOptions, RestoreOptions, PageServerOptions]
 
 
 @dataclass
@@ -479,13 +477,19 @@ def _page_server(msg: rpc_pb2.criu_opts, _: str, value: PageServerAddress, ctx: 
         ctx.pass_fds.append(value.fd)
 
 
+def _listen(msg: rpc_pb2.criu_opts, name: str, value: str | int, _: WireContext) -> None:
+    setattr(msg.ps, name, value)
+
+
 def _inherit_fd(msg: rpc_pb2.criu_opts, _: str, value: tuple[InheritFd, ...], ctx: WireContext) -> None:
     for item in value:
         msg.inherit_fd.add(key=item.key, fd=item.fd)
         ctx.pass_fds.append(item.fd)
 
 
-def _messages(make: Callable[[Any], dict[str, Any]]) -> Callable[[rpc_pb2.criu_opts, str, Any, WireContext], None]:
+def _messages(
+    make: Callable[[Any], dict[str, Any]],
+) -> Callable[[rpc_pb2.criu_opts, str, Any, WireContext], None]:
     def add(msg: rpc_pb2.criu_opts, name: str, value: Any, _: WireContext) -> None:
         for item in value:
             getattr(msg, name).add(**{k: v for k, v in make(item).items() if v is not None})
@@ -507,6 +511,8 @@ _WIRE: dict[str, Callable[[rpc_pb2.criu_opts, str, Any, WireContext], None]] = {
     "work_dir": _work_dir,
     "page_server": _page_server,
     "inherit_fd": _inherit_fd,
+    "address": _listen,
+    "port": _listen,
     "empty_ns": _empty_ns,
     "manage_cgroups_mode": _cgroup_mode,
     "veths": _messages(lambda v: {"if_in": v.if_in, "if_out": v.if_out}),
@@ -540,4 +546,7 @@ def to_criu_opts(options: BaseOptions, ctx: WireContext) -> rpc_pb2.criu_opts:
             _extend(msg, name, value, ctx)
         else:
             _set_scalar(msg, name, value, ctx)
+    if isinstance(options, PageServerOptions):
+        # opts.ps is what makes CRIU treat the request as a page server's; port 0 = pick one.
+        msg.ps.port = options.port
     return msg

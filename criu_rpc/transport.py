@@ -17,6 +17,7 @@ needs to know which kind it holds, and tests swap in a fake connector.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -126,7 +127,9 @@ class SeqpacketChannel:
         if flags & (socket.MSG_TRUNC | socket.MSG_CTRUNC):
             for fd in fds:
                 os.close(fd)
-            raise CriuProtocolError(f"{self.peer}: reply larger than {MAX_MESSAGE} bytes or with too many fds")
+            raise CriuProtocolError(
+                f"{self.peer}: reply larger than {MAX_MESSAGE} bytes or with too many fds"
+            )
         if not data:
             for fd in fds:
                 os.close(fd)
@@ -141,7 +144,8 @@ class _SwrkTransport:
     """A ``criu swrk`` worker we spawned; see :class:`SwrkConnector`."""
 
     def __init__(self, binary: str, pass_fds: Sequence[int], detached: bool) -> None:
-        self._stderr: IO[bytes] = tempfile.TemporaryFile(prefix="criu-swrk-")
+        # Owned for the worker's lifetime and closed in close(), not in a with block.
+        self._stderr: IO[bytes] = tempfile.TemporaryFile(prefix="criu-swrk-")  # noqa: SIM115
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._proc: subprocess.Popen[bytes] | None = None
         self._pid: int | None = None
@@ -204,10 +208,8 @@ class _SwrkTransport:
 
     def abort(self) -> None:
         if self._pid is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(self._pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
     def close(self) -> None:
         self._channel.close()

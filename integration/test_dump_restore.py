@@ -50,8 +50,9 @@ def test_version_and_features(criu: Criu) -> None:
     criu.check()
 
 
-def test_dump_and_restore_over_swrk(criu: Criu, workloads: list[Workload], images: Path,
-                                    tmp_path: Path) -> None:
+def test_dump_and_restore_over_swrk(
+    criu: Criu, workloads: list[Workload], images: Path, tmp_path: Path
+) -> None:
     w = start_counter(tmp_path / "out")
     workloads.append(w)
     w.wait_past(3)
@@ -67,8 +68,9 @@ def test_dump_and_restore_over_swrk(criu: Criu, workloads: list[Workload], image
     assert_resumed(w, reached)
 
 
-def test_leave_running_then_restore_copy(criu: Criu, workloads: list[Workload], images: Path,
-                                         tmp_path: Path) -> None:
+def test_leave_running_then_restore_copy(
+    criu: Criu, workloads: list[Workload], images: Path, tmp_path: Path
+) -> None:
     w = start_counter(tmp_path / "out")
     workloads.append(w)
     w.wait_past(3)
@@ -77,8 +79,9 @@ def test_leave_running_then_restore_copy(criu: Criu, workloads: list[Workload], 
     assert w.proc.poll() is None
 
 
-def test_restore_with_pid_taken_fails_clearly(criu: Criu, workloads: list[Workload], images: Path,
-                                              tmp_path: Path) -> None:
+def test_restore_with_pid_taken_fails_clearly(
+    criu: Criu, workloads: list[Workload], images: Path, tmp_path: Path
+) -> None:
     w = start_counter(tmp_path / "out")
     workloads.append(w)
     w.wait_past(3)
@@ -131,19 +134,25 @@ def _ns_init(w: Workload) -> int:
 @pytest.fixture
 def service(criu_bin: str, tmp_path: Path) -> Iterator[str]:
     address = str(tmp_path / "criu.sock")
-    proc = subprocess.Popen([criu_bin, "service", "--address", address, "-o", str(tmp_path / "service.log")],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [criu_bin, "service", "--address", address, "-o", str(tmp_path / "service.log")],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 10
     while not os.path.exists(address):
-        assert proc.poll() is None and time.monotonic() < deadline, "criu service did not start"
+        assert proc.poll() is None, "criu service exited"
+        assert time.monotonic() < deadline, "criu service did not start"
         time.sleep(0.02)
     yield address
     proc.kill()
     proc.wait()
 
 
-def test_dump_and_restore_over_service(service: str, workloads: list[Workload], images: Path,
-                                       tmp_path: Path) -> None:
+def test_dump_and_restore_over_service(
+    service: str, workloads: list[Workload], images: Path, tmp_path: Path
+) -> None:
     criu = Criu(service=service, timeout=120)
     assert criu.version().major >= 4
     w = start_counter(tmp_path / "out")
@@ -199,8 +208,9 @@ def _read_line(fd: int) -> str:
     return data.decode().strip()
 
 
-def test_pre_dump_refused_without_soft_dirty(criu: Criu, workloads: list[Workload], images: Path,
-                                             tmp_path: Path) -> None:
+def test_pre_dump_refused_without_soft_dirty(
+    criu: Criu, workloads: list[Workload], images: Path, tmp_path: Path
+) -> None:
     if criu.features("mem_track").mem_track:
         pytest.skip("this kernel tracks soft-dirty pages; the refusal path cannot be shown here")
     w = start_counter(tmp_path / "out")

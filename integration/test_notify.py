@@ -75,8 +75,9 @@ def test_notification_sequence(criu: Criu, workloads: list[Workload], images: Pa
     w.wait_past(w.last() + 2)
 
 
-def test_nack_at_post_dump_resumes_the_process(criu: Criu, workloads: list[Workload], images: Path,
-                                               tmp_path: Path) -> None:
+def test_nack_at_post_dump_resumes_the_process(
+    criu: Criu, workloads: list[Workload], images: Path, tmp_path: Path
+) -> None:
     """p.haul's trick: refusing post-dump makes CRIU resume the frozen tree instead of killing it."""
     w = start_counter(tmp_path / "out")
     workloads.append(w)

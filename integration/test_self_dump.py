@@ -26,7 +26,10 @@ def test_self_dump_then_restore(criu: Criu, workloads: list[Workload], images: P
     out = tmp_path / "out"
     proc = subprocess.Popen(
         [sys.executable, "-m", "integration.selfdump_job", str(images), str(out)],
-        env=env_with_repo(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env_with_repo(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     w = Workload(proc, out, 0, 0)

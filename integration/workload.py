@@ -8,6 +8,7 @@ back both its execution state and its memory.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import random
@@ -103,16 +104,15 @@ def start_counter(
     init of a new pid namespace. ``out`` None writes the lines to stdout.
     """
     argv = [*prefix, sys.executable, "-c", COUNTER, str(out or "-"), str(mem_mb), str(seed)]
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        argv, stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     return Workload(proc, out, mem_mb, seed)
 
 
 def wait_gone(pid: int, timeout: float = 10) -> None:
-    try:
+    with contextlib.suppress(psutil.NoSuchProcess):
         psutil.Process(pid).wait(timeout)
-    except psutil.NoSuchProcess:
-        pass
 
 
 def kill_tree(pid: int) -> None:
@@ -122,20 +122,16 @@ def kill_tree(pid: int) -> None:
     except psutil.NoSuchProcess:
         return
     for proc in victims:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             proc.send_signal(signal.SIGKILL)
-        except psutil.NoSuchProcess:
-            pass
 
 
 def reap_all(workloads: Sequence[Workload]) -> None:
     for w in workloads:
         for pid in [*w.pids, w.proc.pid]:
             kill_tree(pid)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             w.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
         for pid in w.pids:
             wait_gone(pid)
 
