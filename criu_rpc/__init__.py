@@ -34,6 +34,8 @@ from .options import (
     VethPair,
 )
 from .results import CriuVersion, DumpResult, Features, PageServerInfo, RestoreResult, WaitStatus
+from .snapshots import Snapshot, SnapshotError, SnapshotStore
+from .trainer import ResilientTrainer
 from .transport import Connector, ServiceConnector, SwrkConnector, Transport, find_criu
 
 __version__ = "0.1.0"
@@ -67,9 +69,13 @@ __all__ = [
     "PageServerInfo",
     "PageServerOptions",
     "PreDumpMode",
+    "ResilientTrainer",
     "RestoreOptions",
     "RestoreResult",
     "ServiceConnector",
+    "Snapshot",
+    "SnapshotError",
+    "SnapshotStore",
     "SwrkConnector",
     "Transport",
     "UnsupportedOptionError",

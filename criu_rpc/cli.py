@@ -7,13 +7,19 @@ and CRIU's own message; ``-v`` adds the end of CRIU's log.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 
+from . import inspect
+from .archive import pack, unpack
 from .client import FEATURES, Criu
 from .errors import CriuRpcError
+from .launch import launch
 from .options import CheckOptions, DumpOptions, RestoreOptions
+from .snapshots import SnapshotStore
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -63,7 +69,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tcp-established", action="store_true", help="restore established TCP connections")
     p.set_defaults(func=cmd_restore)
 
-    from . import inspect
+    p = commands.add_parser(
+        "launch",
+        parents=common,
+        help="run a job that survives kill -9 (restores if it can)",
+        description="Restore the newest good snapshot of the job in STORE, or start "
+        "COMMAND fresh, as the init of its own pid namespace; stdout/stderr go to the "
+        "terminal and STORE/job.log.",
+    )
+    p.add_argument("--store", required=True, help="snapshot store directory (created if missing)")
+    p.add_argument("--log", metavar="FILE", help="also append the job's output here (default STORE/job.log)")
+    p.add_argument("--fresh", action="store_true", help="start fresh even if snapshots exist")
+    p.add_argument("job", nargs=argparse.REMAINDER, help="-- the command to run")
+    p.set_defaults(func=cmd_launch)
+
+    p = commands.add_parser("snapshots", parents=common, help="list the snapshots in a store")
+    p.add_argument("store", help="snapshot store directory")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_snapshots)
+
+    p = commands.add_parser("pack", parents=common, help="pack a snapshot or a store into one zstd file")
+    p.add_argument("source", help="a snapshot directory or a whole store")
+    p.add_argument("file", help="archive to write (e.g. job.tar.zst)")
+    p.add_argument("--level", type=int, default=3, help="zstd level (default 3)")
+    p.set_defaults(func=cmd_pack)
+
+    p = commands.add_parser("unpack", parents=common, help="unpack an archive made by pack")
+    p.add_argument("file", help="archive to read")
+    p.add_argument("dir", help="directory to unpack into")
+    p.set_defaults(func=cmd_unpack)
 
     inspect.register(commands)
     return parser
@@ -130,6 +164,45 @@ def cmd_restore(args: argparse.Namespace) -> int:
     # rst_sibling made the restored root our child: wait and pass its status on.
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status) & 0xFF
+
+
+def cmd_launch(args: argparse.Namespace) -> int:
+    command = args.job[1:] if args.job[:1] == ["--"] else args.job
+    if not command:
+        raise ValueError("give the command to run after --, e.g. launch --store S -- python train.py")
+    code = launch(args.store, command, criu_bin=args.criu, log_path=args.log, fresh=args.fresh)
+    return code if code >= 0 else 128 - code
+
+
+def cmd_snapshots(args: argparse.Namespace) -> int:
+    store = SnapshotStore(args.store, create=False)
+    snapshots = store.list()
+    latest = store.latest()
+    if args.json:
+        rows = [{"name": s.name, **s.to_json(), "latest": s == latest} for s in snapshots]
+        print(json.dumps({"store": str(store.root), "snapshots": rows}, indent=1))
+        return 0
+    print(f"{'step':>9}  {'created':19}  {'size':>10}  {'blocked':>8}  name")
+    for snap in snapshots:
+        created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(snap.created))
+        mark = "  (latest)" if snap == latest else ""
+        chain = f" <- {snap.parent}" if snap.parent else ""
+        print(
+            f"{snap.step:>9}  {created}  {snap.size_bytes / 1e6:>8.1f}MB  {snap.blocked_seconds:>7.2f}s  "
+            f"{snap.name}{chain}{mark}"
+        )
+    return 0
+
+
+def cmd_pack(args: argparse.Namespace) -> int:
+    size = pack(args.source, args.file, level=args.level)
+    print(f"packed {args.source} into {args.file} ({size / 1e6:.1f} MB)")
+    return 0
+
+
+def cmd_unpack(args: argparse.Namespace) -> int:
+    print(unpack(args.file, args.dir))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

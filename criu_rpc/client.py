@@ -57,6 +57,15 @@ KEEP_OPEN = frozenset(
     }
 )
 FEATURES = ("mem_track", "lazy_pages", "pidfd_store")
+# The part of a successful reply that carries the answer; without it there is no result to give.
+ANSWER_FIELD = {
+    Req.RESTORE: "restore",
+    Req.VERSION: "version",
+    Req.FEATURE_CHECK: "features",
+    Req.PAGE_SERVER: "ps",
+    Req.PAGE_SERVER_CHLD: "ps",
+    Req.WAIT_PID: "status",
+}
 LOG_TAIL_LINES = 25
 
 
@@ -298,6 +307,7 @@ class CriuSession:
             )
             raise callback_error
         if not resp.success:
+            self._ended_by = f"a failed {name}"  # CRIU keeps a connection open only after success
             raise CriuRequestError(
                 name,
                 cr_errno=resp.cr_errno,
@@ -305,6 +315,10 @@ class CriuSession:
                 log_tail=call.log_tail() or transport.stderr_tail(),
                 binary=self._criu.connector.binary,
             )
+        payload = ANSWER_FIELD.get(call.req.type)
+        if payload is not None and not resp.HasField(payload):
+            transport.abort()
+            raise CriuProtocolError(f"{transport.description} answered {name} without its {payload!r} part")
         return resp
 
     def _receive(self, transport: Transport, name: str) -> tuple[rpc_pb2.criu_resp, tuple[int, ...]]:
@@ -316,7 +330,11 @@ class CriuSession:
             exc.add_note(f"criu_rpc: while waiting for the reply to {name}")
             raise
         try:
-            return rpc_pb2.criu_resp.FromString(packet.data), packet.fds
+            resp = rpc_pb2.criu_resp.FromString(packet.data)
+            if not resp.IsInitialized():
+                # upb does not check proto2 required fields (nor an unknown enum value in one).
+                raise DecodeError("a required field is missing or holds an unknown enum value")
+            return resp, packet.fds
         except DecodeError as exc:
             for fd in packet.fds:
                 os.close(fd)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno as _errno
 import os
+import re
 
 
 class CriuRpcError(Exception):
@@ -86,23 +87,49 @@ class CriuRequestError(CriuRpcError):
     def summary(self) -> str:
         """One line: what failed and why, as CRIU put it."""
         parts = [f"CRIU {self.request} failed"]
-        if self.cr_errmsg:
-            parts.append(self.cr_errmsg.strip())
+        reason = self.cr_errmsg.strip()
+        if (not reason or _is_harmless(reason)) and self.log_tail:
+            reason = _last_error_line(self.log_tail) or reason
+        if reason:
+            parts.append(reason + _hint(reason))
         if self.cr_errno:
             name = _errno.errorcode.get(self.cr_errno, str(self.cr_errno))
             parts.append(f"errno {self.cr_errno} ({name}: {os.strerror(self.cr_errno)})")
-        if len(parts) == 1 and self.log_tail:
-            parts.append(_last_error_line(self.log_tail))
         return ": ".join(parts)
 
     def __str__(self) -> str:
         return _with_tail(self.summary(), self.log_tail)
 
 
+# CRIU logs these as errors (so they become cr_errmsg, its *first* error) though
+# they do not make a request fail; the cause is then further down the log.
+_HARMLESS = ("RLIMIT_NOFILE",)
+# CRIU's closing lines, which say that it failed but not why.
+_GENERIC = ("Dumping FAILED", "Restoring FAILED", "Pre-dumping FAILED")
+
+
+def _hint(reason: str) -> str:
+    taken = re.search(r"Can't fork for (\d+): File exists", reason)
+    if taken:
+        return (
+            f" (PID {taken.group(1)} is in use by another process; a job started as the init of "
+            "its own pid namespace restores into a fresh one)"
+        )
+    return ""
+
+
+def _is_harmless(message: str) -> bool:
+    return any(marker in message for marker in _HARMLESS)
+
+
 def _last_error_line(log: str) -> str:
-    lines = [line for line in log.splitlines() if line.strip()]
-    errors = [line for line in lines if "Error" in line or "error" in line]
-    return (errors or lines or ["(no log)"])[-1].strip()
+    """The last error in the log that explains something, without its source location."""
+    for line in reversed(log.splitlines()):
+        _, marker, rest = line.partition("Error (")
+        if not marker or _is_harmless(line) or any(g in line for g in _GENERIC):
+            continue
+        return rest.partition("): ")[2].strip() or line.strip()
+    return ""
 
 
 def _with_tail(message: str, tail: str) -> str:

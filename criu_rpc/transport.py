@@ -177,7 +177,13 @@ class _SwrkTransport:
         return self._channel.peer
 
     def send(self, data: bytes) -> None:
-        self._channel.send(data)
+        try:
+            self._channel.send(data)
+        except CriuConnectionError as exc:
+            # The worker died before reading the request: say how, as recv() does.
+            raise CriuConnectionError(
+                f"{exc}{self._exit_note()}", log_tail=self.stderr_tail()
+            ) from exc.__cause__
 
     def recv(self, timeout: float | None) -> Packet:
         try:

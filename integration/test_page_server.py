@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 from criu_rpc import (
-    Criu,
     CpuinfoOptions,
+    Criu,
     DumpOptions,
     PageServerAddress,
     PageServerOptions,

@@ -1,0 +1,213 @@
+"""``launch``: run a job so that it can always be brought back from its last snapshot.
+
+The job runs as the init of its own pid namespace (util-linux ``unshare``),
+with a session of its own inside it, so CRIU records the namespace and every
+restore creates a fresh one: the job's old PIDs can be taken (after a reboot
+they usually are) without a collision. It checkpoints itself through a ``criu
+service`` run by the launcher, outside the namespace, so CRIU is never inside
+the tree it freezes. Its stdout/stderr are pipes the launcher forwards to the
+terminal and a log file; a restore hands it fresh pipes in their place
+(``inherit_fd``), because a regular file that grew since the dump would make
+CRIU refuse the restore.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+from .client import Criu
+from .errors import CriuRpcError
+from .snapshots import SnapshotStore
+from .trainer import SERVICE_ENV, STORE_ENV
+
+RESTORE_TIMEOUT = 300.0
+STOP_GRACE = 10.0
+
+
+class LaunchError(CriuRpcError):
+    """The job could not be started or restored."""
+
+
+def log(message: str) -> None:
+    print(f"criu_rpc launch: {message}", file=sys.stderr, flush=True)
+
+
+class CriuService:
+    """A ``criu service`` for the job, dying with the launcher (setpriv --pdeathsig)."""
+
+    def __init__(self, binary: str, address: str, log_path: Path) -> None:
+        self.address = address
+        Path(address).parent.mkdir(parents=True, exist_ok=True)
+        if os.path.exists(address):
+            if _listening(address):
+                raise LaunchError(f"another launch already serves this store at {address}")
+            os.unlink(address)
+        self.proc = subprocess.Popen(
+            ["setpriv", "--pdeathsig", "KILL", binary, "service", "--address", address, "-o", str(log_path)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not _listening(address):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.close()
+                raise LaunchError(f"criu service did not start at {address} (see {log_path})")
+            time.sleep(0.02)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        if os.path.exists(self.address):
+            os.unlink(self.address)
+
+
+def _listening(address: str) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as probe:
+        try:
+            probe.connect(address)
+        except OSError:
+            return False
+    return True
+
+
+class Job:
+    """The running job: a fresh one (under unshare) or a restored one (our child via rst_sibling)."""
+
+    def __init__(self, pid: int, proc: subprocess.Popen[bytes] | None = None) -> None:
+        self.pid = pid
+        self._proc = proc
+
+    def wait(self) -> int:
+        if self._proc is not None:
+            return self._proc.wait()
+        _, status = os.waitpid(self.pid, 0)
+        return os.waitstatus_to_exitcode(status)
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL: a pid-namespace init ignores signals it has no handler for."""
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.kill(self.pid, sig)
+            except ProcessLookupError:
+                return
+            deadline = time.monotonic() + STOP_GRACE
+            while time.monotonic() < deadline:
+                if not os.path.exists(f"/proc/{self.pid}"):
+                    return
+                time.sleep(0.1)
+
+
+def _forward(source: int, sinks: Sequence[BinaryIO]) -> threading.Thread:
+    def pump() -> None:
+        with os.fdopen(source, "rb", buffering=0) as pipe:
+            while chunk := pipe.read(65536):
+                for sink in sinks:
+                    sink.write(chunk)
+                    sink.flush()
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    return thread
+
+
+def _start_fresh(command: Sequence[str], env: dict[str, str], out: int, err: int) -> Job:
+    # setpriv: the job dies with the launcher, leaving no orphan to race a later restore;
+    # setsid inside the namespace: CRIU wants the session leader inside the dumped tree.
+    argv = [
+        "setpriv",
+        "--pdeathsig",
+        "KILL",
+        "unshare",
+        "--pid",
+        "--fork",
+        "--kill-child",
+        "setsid",
+        *command,
+    ]
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the job is unshare's child: pid 1 of the new namespace
+        try:
+            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        except OSError:
+            children = []
+        if children:
+            return Job(int(children[0]), proc)
+        if proc.poll() is not None:
+            return Job(proc.pid, proc)
+        time.sleep(0.005)
+    raise LaunchError("unshare did not start the job")
+
+
+def _restore_newest(store: SnapshotStore, criu: Criu, out: int, err: int) -> Job | None:
+    """Restore the newest snapshot that restores; say which ones failed and why."""
+    for snap in reversed(store.list()):
+        try:
+            pid = store.restore(snap, criu=criu, stdio={1: out, 2: err}, rst_sibling=True).pid
+        except CriuRpcError as exc:
+            log(f"{snap.name} (step {snap.step}) failed to restore: {str(exc).splitlines()[0]}")
+            continue
+        log(f"restored {snap.name} (step {snap.step}) as pid {pid}")
+        return Job(pid)
+    return None
+
+
+def launch(
+    store_dir: str | os.PathLike[str],
+    command: Sequence[str],
+    *,
+    criu_bin: str | None = None,
+    log_path: str | os.PathLike[str] | None = None,
+    fresh: bool = False,
+) -> int:
+    """Restore the job from its newest good snapshot, or start it; return its exit code."""
+    if not command:
+        raise ValueError("no command to launch")
+    store = SnapshotStore(store_dir)
+    store.clean_incomplete()
+    criu = Criu(criu_bin, timeout=RESTORE_TIMEOUT)
+    service = CriuService(criu.connector.binary, store.service_address, store.root / "service.log")
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    try:
+        job = None if fresh else _restore_newest(store, criu, out_w, err_w)
+        if job is None:
+            if store.has_snapshots() and not fresh:
+                raise LaunchError(
+                    f"no snapshot in {store.root} restores (see above); pass --fresh to start over anyway"
+                )
+            env = dict(os.environ, **{SERVICE_ENV: service.address, STORE_ENV: str(store.root)})
+            job = _start_fresh(command, env, out_w, err_w)
+            log(f"started {' '.join(command)} as pid {job.pid}")
+    except BaseException:
+        for fd in (out_r, out_w, err_r, err_w):
+            os.close(fd)
+        service.close()
+        raise
+    os.close(out_w)
+    os.close(err_w)
+    with open(log_path or store.root / "job.log", "ab") as job_log:
+        pumps = [_forward(out_r, [sys.stdout.buffer, job_log]), _forward(err_r, [sys.stderr.buffer, job_log])]
+        previous = {s: signal.signal(s, lambda *_: job.stop()) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            code = job.wait()
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+            service.close()
+        for pump in pumps:
+            pump.join(timeout=5)
+    if code < 0:
+        log(f"job was killed by {signal.Signals(-code).name}")
+    return code

@@ -1,0 +1,376 @@
+"""SnapshotStore: a directory of whole-process checkpoints that survives any crash.
+
+Layout::
+
+    STORE/store.json          the store's id (stable across copies: see service_address)
+    STORE/snap-000000120/     one checkpoint: CRIU's images + snapshot.json
+    STORE/latest -> snap-...  the newest complete checkpoint
+    STORE/.tmp-<random>/      a checkpoint being written (ignored, cleaned later)
+
+A checkpoint is written under a temporary name, every file fsynced, then
+renamed into place, then ``latest`` is swapped atomically: a crash at any
+moment leaves the previous snapshot intact and never exposes a half-written
+one. Renaming a directory CRIU dumped into is safe here although a self-dump
+keeps that directory open (so it is part of the snapshot): the path it was
+dumped at is recorded as ``dumped_as``, and :meth:`SnapshotStore.restore`
+hands CRIU the directory's new location for it (``inherit_fd``). The same
+trick lets a store be unpacked elsewhere and still restore.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .client import Criu
+from .errors import CriuRpcError
+from .options import DumpOptions, InheritFd, RestoreOptions
+from .results import RestoreResult
+
+META = "snapshot.json"
+STORE_META = "store.json"
+LATEST = "latest"
+PREFIX = "snap-"
+TMP_PREFIX = ".tmp-"
+
+
+class SnapshotError(CriuRpcError):
+    """A store or snapshot is unusable (missing, incomplete, not a store)."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One complete checkpoint and what was recorded about it."""
+
+    path: Path
+    step: int
+    created: float
+    size_bytes: int
+    criu_version: str
+    dumped_as: str
+    parent: str | None = None
+    blocked_seconds: float = 0.0
+    tags: Mapping[str, str] = field(default_factory=dict)
+    stdio: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @classmethod
+    def load(cls, path: Path) -> Snapshot:
+        try:
+            raw = json.loads((path / META).read_text())
+            return cls(
+                path=path,
+                step=int(raw["step"]),
+                created=float(raw["created"]),
+                size_bytes=int(raw["size_bytes"]),
+                criu_version=str(raw["criu_version"]),
+                dumped_as=str(raw["dumped_as"]),
+                parent=raw.get("parent"),
+                blocked_seconds=float(raw.get("blocked_seconds", 0.0)),
+                tags=dict(raw.get("tags", {})),
+                stdio=dict(raw.get("stdio", {})),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SnapshotError(f"{path}: not a complete snapshot ({exc})") from exc
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "created": self.created,
+            "size_bytes": self.size_bytes,
+            "criu_version": self.criu_version,
+            "dumped_as": self.dumped_as,
+            "parent": self.parent,
+            "blocked_seconds": self.blocked_seconds,
+            "tags": dict(self.tags),
+            "stdio": dict(self.stdio),
+        }
+
+    def inherit_fds(self, stdio: Mapping[int, int]) -> list[tuple[str, int]]:
+        """(key, fd) pairs that re-attach this snapshot's stdio pipes to ``stdio`` {fd in job: our fd}."""
+        return [(key, stdio[int(fd)]) for fd, key in self.stdio.items() if int(fd) in stdio]
+
+
+@dataclass(frozen=True)
+class CheckpointOutcome:
+    """What :meth:`SnapshotStore.checkpoint_self` did, seen from the process that called it."""
+
+    restored: bool
+    snapshot: Snapshot | None
+
+
+def fsync_tree(root: Path) -> None:
+    """fsync every file and directory under ``root``, then ``root`` itself."""
+    for dirpath, _, filenames in os.walk(root):
+        for name in filenames:
+            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY | os.O_NOFOLLOW)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        fsync_dir(Path(dirpath))
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file so that readers see the old or the new content, never a mix."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def _tree_size(root: Path) -> int:
+    return sum(f.stat().st_size for f in root.rglob("*") if f.is_file() and not f.is_symlink())
+
+
+def _stdio_keys() -> dict[str, str]:
+    """CRIU's names for our stdout/stderr when they are pipes, so a restore can re-attach them."""
+    keys = {}
+    for fd in (1, 2):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("pipe:"):
+            keys[str(fd)] = target
+    return keys
+
+
+class SnapshotStore:
+    """A directory of snapshots; see the module docstring for its layout and guarantees."""
+
+    def __init__(self, root: str | os.PathLike[str], *, create: bool = True) -> None:
+        self.root = Path(root).absolute()
+        meta = self.root / STORE_META
+        if not meta.exists():
+            if not create:
+                raise SnapshotError(f"{self.root}: not a snapshot store (no {STORE_META})")
+            self.root.mkdir(parents=True, exist_ok=True)
+            write_atomic(meta, json.dumps({"id": uuid.uuid4().hex, "format": 1}).encode())
+        try:
+            self.id = str(json.loads(meta.read_text())["id"])
+        except (ValueError, KeyError, OSError) as exc:
+            raise SnapshotError(f"{meta}: unreadable store metadata ({exc})") from exc
+
+    def __repr__(self) -> str:
+        return f"SnapshotStore({str(self.root)!r})"
+
+    @property
+    def service_address(self) -> str:
+        """Where `launch` serves CRIU for this store's job.
+
+        Derived from the store id, not its path, so a job restored from a
+        store that was moved or unpacked elsewhere finds it at the same place.
+        """
+        return (
+            f"/run/criu_rpc/{self.id[:16]}.sock"
+            if os.access("/run", os.W_OK)
+            else (f"{tempfile.gettempdir()}/criu_rpc-{self.id[:16]}.sock")
+        )
+
+    # -- reading ----------------------------------------------------------
+
+    def list(self) -> builtins.list[Snapshot]:
+        """Complete snapshots, oldest first (by step, then creation time)."""
+        found = []
+        for path in self.root.glob(f"{PREFIX}*"):
+            if path.is_dir() and (path / META).exists():
+                try:
+                    found.append(Snapshot.load(path))
+                except SnapshotError:
+                    continue
+        return sorted(found, key=lambda s: (s.step, s.created))
+
+    def has_snapshots(self) -> bool:
+        return bool(self.list())
+
+    def latest(self) -> Snapshot | None:
+        link = self.root / LATEST
+        if link.is_symlink():
+            try:
+                return Snapshot.load(self.root / os.readlink(link))
+            except SnapshotError:
+                pass  # fall back to scanning: the link may predate a cleanup
+        snapshots = self.list()
+        return snapshots[-1] if snapshots else None
+
+    def get(self, step: int) -> Snapshot:
+        for snap in reversed(self.list()):
+            if snap.step == step:
+                return snap
+        raise SnapshotError(f"{self.root}: no snapshot at step {step}")
+
+    # -- writing ----------------------------------------------------------
+
+    def checkpoint_self(
+        self,
+        step: int,
+        *,
+        criu: Criu,
+        tags: Mapping[str, str] | None = None,
+        log_level: int = 2,
+    ) -> CheckpointOutcome:
+        """Checkpoint the calling process (it keeps running) as the snapshot for ``step``.
+
+        Returns ``restored=True`` when this call returns in a process restored
+        from the snapshot it took; the store is then left untouched. On failure
+        (disk full, CRIU error) the partial snapshot is removed and the error
+        raised; earlier snapshots are never touched.
+        """
+        tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=self.root))
+        started = time.monotonic()
+        try:
+            result = criu.dump(
+                DumpOptions(images_dir=tmp, leave_running=True, log_level=log_level, log_file="dump.log")
+            )
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        if result.restored:
+            return CheckpointOutcome(restored=True, snapshot=None)
+        blocked = time.monotonic() - started
+        try:
+            snap = self._commit(tmp, step, criu, blocked, tags or {})
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return CheckpointOutcome(restored=False, snapshot=snap)
+
+    def _commit(self, tmp: Path, step: int, criu: Criu, blocked: float, tags: Mapping[str, str]) -> Snapshot:
+        final = self.root / f"{PREFIX}{step:09d}-{uuid.uuid4().hex[:6]}"
+        snap = Snapshot(
+            path=final,
+            step=step,
+            created=time.time(),
+            size_bytes=_tree_size(tmp),
+            criu_version=str(criu.version()),
+            dumped_as=str(tmp),
+            blocked_seconds=blocked,
+            tags=dict(tags),
+            stdio=_stdio_keys(),
+        )
+        (tmp / META).write_text(json.dumps(snap.to_json(), indent=1))
+        fsync_tree(tmp)
+        os.rename(tmp, final)
+        fsync_dir(self.root)
+        self._point_latest(final.name)
+        return snap
+
+    def _point_latest(self, name: str) -> None:
+        tmp_link = self.root / f".{LATEST}.{uuid.uuid4().hex[:8]}"
+        os.symlink(name, tmp_link)
+        os.replace(tmp_link, self.root / LATEST)
+        fsync_dir(self.root)
+
+    def clean_incomplete(self) -> builtins.list[Path]:
+        """Remove checkpoints that never completed. Call only while no job writes to the store."""
+        removed = []
+        for path in self.root.glob(f"{TMP_PREFIX}*"):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+        return removed
+
+    # -- retention --------------------------------------------------------
+
+    def prune(self, *, keep_last: int, keep_every: int | None = None) -> builtins.list[Snapshot]:
+        """Delete old snapshots; keep the newest ``keep_last`` and every ``keep_every``-th.
+
+        A snapshot some kept snapshot depends on (its ``parent`` chain) is
+        kept too, whatever the policy says. Returns what was deleted.
+        """
+        if keep_last < 1:
+            raise ValueError(f"keep_last must be >= 1 (the newest snapshot is always kept), got {keep_last}")
+        if keep_every is not None and keep_every < 1:
+            raise ValueError(f"keep_every must be >= 1, got {keep_every}")
+        snapshots = self.list()
+        keep = set(s.name for s in snapshots[-keep_last:])
+        if keep_every:
+            keep |= {s.name for i, s in enumerate(snapshots) if i % keep_every == 0}
+        by_name = {s.name: s for s in snapshots}
+        for name in list(keep):
+            for parent in self._chain(by_name[name]):
+                keep.add(parent)
+        deleted = [s for s in snapshots if s.name not in keep]
+        for snap in deleted:
+            doomed = self.root / f"{TMP_PREFIX}del-{snap.name}"
+            os.rename(snap.path, doomed)  # atomic: it is gone from list() at once
+            shutil.rmtree(doomed)
+        if deleted:
+            fsync_dir(self.root)
+        return deleted
+
+    def _chain(self, snap: Snapshot) -> Iterable[str]:
+        """Names of the snapshots ``snap`` needs, following ``parent`` links up the chain."""
+        seen = set()
+        path = snap.path
+        while (path / "parent").is_symlink():
+            path = (path / os.readlink(path / "parent")).resolve()
+            if path.parent != self.root.resolve() or path.name in seen:
+                break
+            seen.add(path.name)
+            yield path.name
+
+    # -- restoring --------------------------------------------------------
+
+    def restore(
+        self,
+        snapshot: Snapshot,
+        *,
+        criu: Criu,
+        stdio: Mapping[int, int] | None = None,
+        rst_sibling: bool = False,
+        extra_fds: Sequence[InheritFd] = (),
+        log_level: int = 2,
+    ) -> RestoreResult:
+        """Restore ``snapshot``; ``stdio`` maps the job's fds 1/2 to our pipe fds to give it.
+
+        The directory the snapshot was dumped into (open in the process during
+        its self-dump) is handed over by its recorded path, so moved and
+        unpacked snapshots restore.
+        """
+        fd = os.open(snapshot.path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            inherit = (
+                InheritFd(_criu_path(snapshot.dumped_as), fd),
+                *extra_fds,
+                *(InheritFd(key, ours) for key, ours in snapshot.inherit_fds(stdio or {})),
+            )
+            return criu.restore(
+                RestoreOptions(
+                    images_dir=snapshot.path,
+                    inherit_fd=inherit,
+                    rst_sibling=rst_sibling,
+                    log_level=log_level,
+                    log_file="restore.log",
+                )
+            )
+        finally:
+            os.close(fd)
+
+
+def _criu_path(path: str) -> str:
+    """How CRIU names a regular file in its images: the path without its leading slash."""
+    return path.lstrip("/")
