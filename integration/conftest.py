@@ -34,10 +34,12 @@ def criu_bin() -> str:
         unavailable("CRIU needs root; run the integration tests as root")
     default = REPO / ".criu" / "bin" / "criu"
     try:
-        return find_criu(None if os.environ.get("CRIU_BIN") or not default.exists() else default)
+        found = find_criu(None if os.environ.get("CRIU_BIN") or not default.exists() else default)
     except CriuNotFoundError as exc:
         unavailable(f"{exc} (run `make setup`)")
         raise
+    os.environ["CRIU_BIN"] = found  # for the CLI and jobs the tests start
+    return found
 
 
 @pytest.fixture

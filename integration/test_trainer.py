@@ -1,0 +1,164 @@
+"""ResilientTrainer under `launch`: kill -9, PID collisions, archives, faults, a full disk.
+
+Every test compares the losses printed after a resume with an uninterrupted
+run of the same job: they must be equal bit for bit (printed with repr).
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from criu_rpc import SnapshotStore
+from criu_rpc.archive import pack, unpack
+
+from .trainjob import STEPS, Launch, reference_losses, train_args
+from .workload import take_pid
+
+pytestmark = pytest.mark.usefixtures("criu_bin")
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[int, str]:
+    losses = reference_losses(tmp_path_factory.mktemp("ref"))
+    assert sorted(losses) == list(range(1, STEPS + 1))
+    return losses
+
+
+@pytest.fixture
+def launches() -> Iterator[list[Launch]]:
+    started: list[Launch] = []
+    yield started
+    for launch in started:
+        launch.kill_all()
+
+
+def finish(store: Path, launches: list[Launch], args: list[str] | None = None) -> Launch:
+    final = Launch(store, args)
+    launches.append(final)
+    assert final.wait() == 0, final.stderr
+    return final
+
+
+def assert_same(got: dict[int, str], reference: dict[int, str], steps: int = STEPS) -> None:
+    assert got, "no steps printed"
+    assert max(got) == steps
+    assert {s: reference[s] for s in got} == got
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kill9_at_random_step_resumes_exactly(
+    seed: int, reference: dict[int, str], tmp_path: Path, launches: list[Launch]
+) -> None:
+    kill_at = random.Random(seed).randint(21, STEPS - 5)
+    first = Launch(tmp_path / "store")
+    launches.append(first)
+    first.wait_step(kill_at)
+    first.kill_job()
+    newest = SnapshotStore(tmp_path / "store").latest()
+    assert newest is not None
+    resumed = finish(tmp_path / "store", launches)
+    assert f"restored {newest.name} (step {newest.step})" in resumed.stderr
+    assert min(resumed.losses()) == newest.step + 1
+    assert_same(resumed.losses(), reference)
+
+
+def test_restore_while_the_old_pid_is_taken(
+    reference: dict[int, str], tmp_path: Path, launches: list[Launch]
+) -> None:
+    first = Launch(tmp_path / "store")
+    launches.append(first)
+    first.wait_step(25)
+    pid = first.kill_job()
+    holder = take_pid(pid)
+    try:
+        resumed = finish(tmp_path / "store", launches)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert "restored" in resumed.stderr
+    assert_same(resumed.losses(), reference)
+
+
+def test_restore_from_an_archive_unpacked_elsewhere(
+    reference: dict[int, str], tmp_path: Path, launches: list[Launch]
+) -> None:
+    store = tmp_path / "store"
+    first = Launch(store)
+    launches.append(first)
+    first.wait_step(35)
+    first.kill_job()
+    archive = tmp_path / "job.tar.zst"
+    pack(store, archive)
+    shutil.rmtree(store)
+    moved = unpack(archive, tmp_path / "elsewhere")
+    resumed = finish(moved, launches)
+    assert "restored" in resumed.stderr
+    assert_same(resumed.losses(), reference)
+
+
+def test_random_kills_twenty_times(tmp_path: Path, launches: list[Launch]) -> None:
+    """Kill the job or the launcher at random moments, some during a checkpoint; it always comes back."""
+    steps = 400
+    reference = reference_losses(tmp_path / "ref", steps)
+    store = tmp_path / "store"
+    rng = random.Random(20)
+    kills = 0
+    for round_ in range(20):
+        launch = Launch(store, train_args(steps, every=5, delay=0.05))
+        launches.append(launch)
+        launch.job_pid()
+        if round_ % 3 == 0:  # wait for a checkpoint in progress, then strike
+            deadline = time.monotonic() + 20
+            while (
+                not list(store.glob(".tmp-*")) and launch.proc.poll() is None and time.monotonic() < deadline
+            ):
+                time.sleep(0.002)
+        else:
+            time.sleep(rng.uniform(0.2, 2.5))
+        if launch.proc.poll() is not None:  # it finished the run before we struck
+            break
+        if rng.random() < 0.5:
+            launch.kill_job()
+        else:
+            launch.kill_all()
+        kills += 1
+        snapshots = SnapshotStore(store).list()
+        for snap in snapshots:
+            assert (snap.path / "snapshot.json").exists()
+    assert kills == 20, f"the job finished after {kills} kills; give it more steps"
+    resumed = finish(store, launches, train_args(steps, every=5))
+    assert_same(resumed.losses(), reference, steps)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    mount = tmp_path / "small"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400m", "tmpfs", str(mount)], check=True)
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_disk_full_during_checkpoint(
+    reference: dict[int, str], small_disk: Path, launches: list[Launch]
+) -> None:
+    """Room for one snapshot only: later checkpoints fail, training goes on, the first one stays good."""
+    store = small_disk / "store"
+    run = Launch(store, train_args(every=20))
+    launches.append(run)
+    assert run.wait() == 0, run.stderr
+    assert_same(run.losses(), reference)
+    assert "checkpoint at step 40 failed, training goes on" in run.stderr
+    snapshots = SnapshotStore(store).list()
+    assert [s.step for s in snapshots] == [20]
+    assert not list(store.glob(".tmp-*")), "the failed checkpoint left nothing behind"
+    resumed = finish(store, launches)
+    assert min(resumed.losses()) == 21
+    assert_same(resumed.losses(), reference)
