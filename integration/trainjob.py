@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -122,10 +123,8 @@ class Launch:
         self.proc.kill()
         self.wait()
         for p in tree:
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 p.wait(timeout=20)
-            except psutil.NoSuchProcess:
-                pass
 
 
 def wait_gone(pid: int, timeout: float = 20) -> None:
