@@ -1,0 +1,125 @@
+"""ResilientTrainer vs torch.save/torch.load, side by side for the same ~1.5 GB AdamW job.
+
+Per checkpoint: how long the training loop is blocked, and bytes on disk
+(full snapshot, packed archive, torch.save file). Then the time from starting
+to the first resumed step: `criu_rpc launch` restoring a snapshot vs a fresh
+python that builds the model and torch.loads its checkpoint. Size and steps
+are set by BENCH_TRAIN_WIDTH / BENCH_TRAIN_LAYERS / BENCH_TRAIN_STEPS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from criu_rpc import SnapshotStore
+from criu_rpc.archive import pack
+
+from ..workload import REPO, env_with_repo
+
+JOB = [sys.executable, str(Path(__file__).with_name("trainer_job.py"))]
+LAUNCH = [sys.executable, "-m", "criu_rpc", "launch"]
+
+
+def _shape() -> list[str]:
+    return [
+        "--width",
+        os.environ.get("BENCH_TRAIN_WIDTH", "4096"),
+        "--layers",
+        os.environ.get("BENCH_TRAIN_LAYERS", "4"),
+        "--batch",
+        "16",
+    ]
+
+
+def _events(cmd: list[str], started: float | None = None) -> tuple[list[dict[str, Any]], float]:
+    """Run ``cmd``; return its JSON events and seconds from start until it was ready to train on.
+
+    That is the first "resumed" event (state restored or loaded, next step
+    about to run), else the first step.
+    """
+    t0 = started or time.time()
+    proc = subprocess.run(cmd, env=env_with_repo(), capture_output=True, text=True, check=False, timeout=1800)
+    events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    if proc.returncode != 0 or not events:
+        raise RuntimeError(f"{' '.join(cmd[:6])} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    first = next(e["wall"] for e in events if e["event"] in ("resumed", "step"))
+    return events, first - t0
+
+
+def run() -> None:
+    steps = int(os.environ.get("BENCH_TRAIN_STEPS", "8"))
+    every = max(2, steps // 2)
+    work = Path(tempfile.mkdtemp(prefix="bench-train-", dir="/var/tmp"))
+    try:
+        ckpt = work / "state.pt"
+        common = [*_shape(), "--steps", str(steps), "--every", str(every)]
+        saved, _ = _events(
+            [*JOB, "--mode", "torchsave", "--store", str(work / "unused"), "--ckpt", str(ckpt), *common]
+        )
+        store = work / "store"
+        dumped, _ = _events(
+            [*LAUNCH, "--store", str(store), "--", *JOB, "--mode", "criu", "--store", str(store), *common]
+        )
+        snaps = SnapshotStore(store).list()
+        first_snap = snaps[0]
+        for later in snaps[1:]:  # resume from the first checkpoint, as torch.load below does
+            shutil.rmtree(later.path)
+        (store / "latest").unlink(missing_ok=True)
+        _, criu_resume = _events(
+            [*LAUNCH, "--store", str(store), "--", *JOB, "--mode", "criu", "--store", str(store), *common]
+        )
+        _, torch_resume = _events(
+            [*JOB, "--mode", "torchload", "--store", str(work / "unused"), "--ckpt", str(ckpt), *common]
+        )
+        packed = pack(first_snap.path, work / "snap.tar.zst") if first_snap.path.exists() else 0
+
+        def blocked(events: list[dict[str, Any]]) -> float:
+            return float(statistics.median(e["blocked"] for e in events if e["event"] == "checkpoint"))
+
+        step_s = statistics.median(e["seconds"] for e in saved if e["event"] == "step")
+        b_criu, b_torch = blocked(dumped), blocked(saved)
+        bytes_torch = max(e["bytes"] for e in saved if e["event"] == "checkpoint")
+        rows = [
+            ("blocked per checkpoint (s)", f"{b_criu:.2f}", f"{b_torch:.2f}", f"{b_torch / b_criu:.2f}x"),
+            (
+                "start to resumed, next step runs (s)",
+                f"{criu_resume:.2f}",
+                f"{torch_resume:.2f}",
+                f"{torch_resume / criu_resume:.2f}x",
+            ),
+            (
+                "bytes on disk, full (MB)",
+                f"{first_snap.size_bytes / 1e6:.0f}",
+                f"{bytes_torch / 1e6:.0f}",
+                f"{bytes_torch / first_snap.size_bytes:.2f}x",
+            ),
+            ("bytes on disk, packed zstd (MB)", f"{packed / 1e6:.0f}", "-", "-"),
+            (
+                "overhead at 1 checkpoint / 10 min",
+                f"{100 * b_criu / 600:.3f}%",
+                f"{100 * b_torch / 600:.3f}%",
+                "-",
+            ),
+        ]
+        print(
+            f"\nResilientTrainer vs torch.save/torch.load (step {step_s:.2f} s, {steps} steps, every {every})"
+        )
+        print(f"{'measure':36} {'criu_rpc':>10} {'torch':>10} {'torch/criu':>11}")
+        for name, a, b, ratio in rows:
+            print(f"{name:36} {a:>10} {b:>10} {ratio:>11}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    os.chdir(REPO)
+    run()
