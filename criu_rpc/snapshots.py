@@ -61,6 +61,7 @@ class Snapshot:
     blocked_seconds: float = 0.0
     tags: Mapping[str, str] = field(default_factory=dict)
     stdio: Mapping[str, str] = field(default_factory=dict)
+    mapped_files: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -81,6 +82,7 @@ class Snapshot:
                 blocked_seconds=float(raw.get("blocked_seconds", 0.0)),
                 tags=dict(raw.get("tags", {})),
                 stdio=dict(raw.get("stdio", {})),
+                mapped_files={k: (int(v[0]), int(v[1])) for k, v in raw.get("mapped_files", {}).items()},
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise SnapshotError(f"{path}: not a complete snapshot ({exc})") from exc
@@ -96,7 +98,24 @@ class Snapshot:
             "blocked_seconds": self.blocked_seconds,
             "tags": dict(self.tags),
             "stdio": dict(self.stdio),
+            "mapped_files": {k: list(v) for k, v in self.mapped_files.items()},
         }
+
+    def stale_reason(self) -> str | None:
+        """Why this snapshot cannot restore on this machine any more, or None.
+
+        CRIU refuses a snapshot whose mapped libraries changed (it checks
+        their build-IDs: "has bad build-ID"), typically after a package
+        upgrade. Size and mtime recorded at checkpoint time tell it up front.
+        """
+        for path, (size, mtime_ns) in self.mapped_files.items():
+            try:
+                st = os.stat(path)
+            except OSError:
+                return f"{path}, mapped by the process, is gone"
+            if (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
+                return f"{path}, mapped by the process, changed since the snapshot (upgraded?)"
+        return None
 
     def inherit_fds(self, stdio: Mapping[int, int]) -> list[tuple[str, int]]:
         """(key, fd) pairs that re-attach this snapshot's stdio pipes to ``stdio`` {fd in job: our fd}."""
@@ -144,6 +163,31 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def _tree_size(root: Path) -> int:
     return sum(f.stat().st_size for f in root.rglob("*") if f.is_file() and not f.is_symlink())
+
+
+def _mapped_files() -> dict[str, tuple[int, int]]:
+    """Size and mtime of the code the calling process maps (its binary and libraries).
+
+    Only executable mappings: a data file mapped writable may change legitimately.
+    """
+    found: dict[str, tuple[int, int]] = {}
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            fields = line.split(maxsplit=5)
+            path = fields[5].strip() if len(fields) == 6 else ""
+            if (
+                "x" not in fields[1]
+                or not path.startswith("/")
+                or path.endswith("(deleted)")
+                or path in found
+            ):
+                continue
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            found[path] = (st.st_size, st.st_mtime_ns)
+    return found
 
 
 def _stdio_keys() -> dict[str, str]:
@@ -271,6 +315,7 @@ class SnapshotStore:
             blocked_seconds=blocked,
             tags=dict(tags),
             stdio=_stdio_keys(),
+            mapped_files=_mapped_files(),
         )
         (tmp / META).write_text(json.dumps(snap.to_json(), indent=1))
         fsync_tree(tmp)
@@ -351,6 +396,9 @@ class SnapshotStore:
         its self-dump) is handed over by its recorded path, so moved and
         unpacked snapshots restore.
         """
+        stale = snapshot.stale_reason()
+        if stale:
+            raise SnapshotError(f"{snapshot.name} is stale: {stale}")
         fd = os.open(snapshot.path, os.O_RDONLY | os.O_DIRECTORY)
         try:
             inherit = (

@@ -6,6 +6,7 @@ run of the same job: they must be equal bit for bit (printed with repr).
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from criu_rpc import SnapshotStore
+from criu_rpc import Criu, SnapshotError, SnapshotStore
 from criu_rpc.archive import pack, unpack
 
 from .trainjob import STEPS, Launch, reference_losses, train_args
@@ -162,3 +163,35 @@ def test_disk_full_during_checkpoint(
     resumed = finish(store, launches)
     assert min(resumed.losses()) == 21
     assert_same(resumed.losses(), reference)
+
+
+def test_falls_back_to_an_older_snapshot_and_says_why(
+    reference: dict[int, str], tmp_path: Path, launches: list[Launch]
+) -> None:
+    store = tmp_path / "store"
+    first = Launch(store)
+    launches.append(first)
+    first.wait_step(35)
+    first.kill_job()
+    older, newest = SnapshotStore(store).list()[-2:]
+    (newest.path / "core-1.img").unlink()  # a broken snapshot: CRIU cannot restore it
+    resumed = finish(store, launches)
+    assert f"{newest.name} (step {newest.step}) failed to restore" in resumed.stderr
+    assert f"restored {older.name} (step {older.step})" in resumed.stderr
+    assert_same(resumed.losses(), reference)
+
+
+def test_a_snapshot_whose_libraries_changed_is_stale(tmp_path: Path, launches: list[Launch]) -> None:
+    store = tmp_path / "store"
+    first = Launch(store)
+    launches.append(first)
+    first.wait_step(15)
+    first.kill_job()
+    snap = SnapshotStore(store).latest()
+    assert snap is not None
+    assert snap.stale_reason() is None
+    lib = next(p for p in snap.mapped_files if "libc.so" in p)
+    fake = dataclasses.replace(snap, mapped_files={lib: (1, 1)})
+    assert fake.stale_reason() == f"{lib}, mapped by the process, changed since the snapshot (upgraded?)"
+    with pytest.raises(SnapshotError, match="is stale"):
+        SnapshotStore(store).restore(fake, criu=Criu(timeout=60))
