@@ -2,84 +2,198 @@
 
 Talks CRIU's RPC protocol (protobuf over SOCK_SEQPACKET) to a ``criu swrk``
 worker or a ``criu service`` socket: no output parsing, no ctypes.
+
+Public names are imported on first use, so that ``python -m criu_rpc inspect``
+and other commands that need one corner of the package start fast.
 """
 
-from .client import Criu, CriuSession
-from .errors import (
-    CriuConnectionError,
-    CriuNotFoundError,
-    CriuProtocolError,
-    CriuRequestError,
-    CriuRpcError,
-    CriuTimeoutError,
-    FeatureUnavailableError,
-    UnsupportedOptionError,
-)
-from .notify import Notifier
-from .options import (
-    CgroupMode,
-    CgroupRoot,
-    CheckOptions,
-    CpuinfoOptions,
-    DumpOptions,
-    ExtMount,
-    InheritFd,
-    JoinNamespace,
-    Namespace,
-    NetworkLock,
-    PageServerAddress,
-    PageServerOptions,
-    PreDumpMode,
-    RestoreOptions,
-    VethPair,
-)
-from .results import CriuVersion, DumpResult, Features, PageServerInfo, RestoreResult, WaitStatus
-from .snapshots import Snapshot, SnapshotError, SnapshotStore
-from .trainer import ResilientTrainer
-from .transport import Connector, ServiceConnector, SwrkConnector, Transport, find_criu
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    "CgroupMode": "options",
+    "CgroupRoot": "options",
+    "CheckOptions": "options",
+    "Connector": "transport",
+    "CpuinfoOptions": "options",
+    "Criu": "client",
+    "CriuConnectionError": "errors",
+    "CriuNotFoundError": "errors",
+    "CriuProtocolError": "errors",
+    "CriuRequestError": "errors",
+    "CriuRpcError": "errors",
+    "CriuSession": "client",
+    "CriuTimeoutError": "errors",
+    "CriuVersion": "results",
+    "DumpOptions": "options",
+    "DumpResult": "results",
+    "ExtMount": "options",
+    "FeatureUnavailableError": "errors",
+    "Features": "results",
+    "InheritFd": "options",
+    "JoinNamespace": "options",
+    "Namespace": "options",
+    "NetworkLock": "options",
+    "Notifier": "notify",
+    "PageServerAddress": "options",
+    "PageServerInfo": "results",
+    "PageServerOptions": "options",
+    "PreDumpMode": "options",
+    "ResilientTrainer": "trainer",
+    "RestoreOptions": "options",
+    "RestoreResult": "results",
+    "ServiceConnector": "transport",
+    "Snapshot": "snapshots",
+    "SnapshotError": "snapshots",
+    "SnapshotStore": "snapshots",
+    "SwrkConnector": "transport",
+    "Transport": "transport",
+    "UnsupportedOptionError": "errors",
+    "VethPair": "options",
+    "WaitStatus": "results",
+    "find_criu": "transport",
+}
 
 __version__ = "0.1.0"
+__all__ = list(_EXPORTS)
 
-__all__ = [
-    "CgroupMode",
-    "CgroupRoot",
-    "CheckOptions",
-    "Connector",
-    "CpuinfoOptions",
-    "Criu",
-    "CriuConnectionError",
-    "CriuNotFoundError",
-    "CriuProtocolError",
-    "CriuRequestError",
-    "CriuRpcError",
-    "CriuSession",
-    "CriuTimeoutError",
-    "CriuVersion",
-    "DumpOptions",
-    "DumpResult",
-    "ExtMount",
-    "FeatureUnavailableError",
-    "Features",
-    "InheritFd",
-    "JoinNamespace",
-    "Namespace",
-    "NetworkLock",
-    "Notifier",
-    "PageServerAddress",
-    "PageServerInfo",
-    "PageServerOptions",
-    "PreDumpMode",
-    "ResilientTrainer",
-    "RestoreOptions",
-    "RestoreResult",
-    "ServiceConnector",
-    "Snapshot",
-    "SnapshotError",
-    "SnapshotStore",
-    "SwrkConnector",
-    "Transport",
-    "UnsupportedOptionError",
-    "VethPair",
-    "WaitStatus",
-    "find_criu",
-]
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'criu_rpc' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
+
+if TYPE_CHECKING:  # the same names, eagerly, for type checkers (`X as X` marks a re-export)
+    from .client import (
+        Criu as Criu,
+    )
+    from .client import (
+        CriuSession as CriuSession,
+    )
+    from .errors import (
+        CriuConnectionError as CriuConnectionError,
+    )
+    from .errors import (
+        CriuNotFoundError as CriuNotFoundError,
+    )
+    from .errors import (
+        CriuProtocolError as CriuProtocolError,
+    )
+    from .errors import (
+        CriuRequestError as CriuRequestError,
+    )
+    from .errors import (
+        CriuRpcError as CriuRpcError,
+    )
+    from .errors import (
+        CriuTimeoutError as CriuTimeoutError,
+    )
+    from .errors import (
+        FeatureUnavailableError as FeatureUnavailableError,
+    )
+    from .errors import (
+        UnsupportedOptionError as UnsupportedOptionError,
+    )
+    from .notify import (
+        Notifier as Notifier,
+    )
+    from .options import (
+        CgroupMode as CgroupMode,
+    )
+    from .options import (
+        CgroupRoot as CgroupRoot,
+    )
+    from .options import (
+        CheckOptions as CheckOptions,
+    )
+    from .options import (
+        CpuinfoOptions as CpuinfoOptions,
+    )
+    from .options import (
+        DumpOptions as DumpOptions,
+    )
+    from .options import (
+        ExtMount as ExtMount,
+    )
+    from .options import (
+        InheritFd as InheritFd,
+    )
+    from .options import (
+        JoinNamespace as JoinNamespace,
+    )
+    from .options import (
+        Namespace as Namespace,
+    )
+    from .options import (
+        NetworkLock as NetworkLock,
+    )
+    from .options import (
+        PageServerAddress as PageServerAddress,
+    )
+    from .options import (
+        PageServerOptions as PageServerOptions,
+    )
+    from .options import (
+        PreDumpMode as PreDumpMode,
+    )
+    from .options import (
+        RestoreOptions as RestoreOptions,
+    )
+    from .options import (
+        VethPair as VethPair,
+    )
+    from .results import (
+        CriuVersion as CriuVersion,
+    )
+    from .results import (
+        DumpResult as DumpResult,
+    )
+    from .results import (
+        Features as Features,
+    )
+    from .results import (
+        PageServerInfo as PageServerInfo,
+    )
+    from .results import (
+        RestoreResult as RestoreResult,
+    )
+    from .results import (
+        WaitStatus as WaitStatus,
+    )
+    from .snapshots import (
+        Snapshot as Snapshot,
+    )
+    from .snapshots import (
+        SnapshotError as SnapshotError,
+    )
+    from .snapshots import (
+        SnapshotStore as SnapshotStore,
+    )
+    from .trainer import (
+        ResilientTrainer as ResilientTrainer,
+    )
+    from .transport import (
+        Connector as Connector,
+    )
+    from .transport import (
+        ServiceConnector as ServiceConnector,
+    )
+    from .transport import (
+        SwrkConnector as SwrkConnector,
+    )
+    from .transport import (
+        Transport as Transport,
+    )
+    from .transport import (
+        find_criu as find_criu,
+    )
