@@ -357,7 +357,9 @@ class Criu:
     swrk``; ``service`` instead connects to a ``criu service --address`` socket;
     ``connector`` supplies any other transport (tests use fakes). ``timeout``
     bounds each wait for a reply, in seconds (None waits forever: a big dump
-    takes as long as it takes); on expiry the worker is killed.
+    takes as long as it takes); on expiry the worker is killed. ``prespawn``
+    keeps an idle swrk ready between calls (see :class:`SwrkConnector`);
+    use the Criu as a context manager, or call :meth:`close`, to stop it.
     """
 
     def __init__(
@@ -367,11 +369,15 @@ class Criu:
         service: str | os.PathLike[str] | None = None,
         connector: Connector | None = None,
         timeout: float | None = None,
+        prespawn: bool = False,
     ) -> None:
         if sum(x is not None for x in (binary, service, connector)) > 1:
             raise ValueError("pass at most one of binary, service, connector")
         if connector is None:
-            connector = ServiceConnector(os.fspath(service)) if service else SwrkConnector.find(binary)
+            if service:
+                connector = ServiceConnector(os.fspath(service))
+            else:
+                connector = SwrkConnector.find(binary, prespawn=prespawn)
         if timeout is not None and timeout <= 0:
             raise ValueError(f"timeout must be > 0 seconds, got {timeout}")
         self.connector = connector
@@ -381,6 +387,16 @@ class Criu:
 
     def __repr__(self) -> str:
         return f"Criu({self.connector!r}, timeout={self.timeout})"
+
+    def __enter__(self) -> Criu:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release what the connector keeps between calls (an idle worker)."""
+        self.connector.close()
 
     @contextmanager
     def session(self, *, pass_fds: Sequence[int] = ()) -> Iterator[CriuSession]:

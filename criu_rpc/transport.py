@@ -24,6 +24,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +81,9 @@ class Connector(Protocol):
         """Whether ``connect(pass_fds=...)`` really hands descriptors to CRIU."""
 
     def connect(self, pass_fds: Sequence[int] = (), *, detached: bool = False) -> Transport: ...
+
+    def close(self) -> None:
+        """Release anything kept between conversations."""
 
 
 def find_criu(binary: str | os.PathLike[str] | None = None) -> str:
@@ -212,6 +216,10 @@ class _SwrkTransport:
             return f" (killed by {signal.Signals(-code).name})"
         return f" (exited with status {code})"
 
+    def idle(self) -> bool:
+        """True while the worker is alive and has not been spoken to (a usable spare)."""
+        return self._proc is not None and self._proc.poll() is None
+
     def abort(self) -> None:
         if self._pid is not None:
             with contextlib.suppress(ProcessLookupError):
@@ -254,22 +262,52 @@ def _spawn_detached(binary: str, fd: str, pass_fds: Sequence[int], stderr: IO[by
         raise OSError(f"shell did not report the worker's pid (got {out!r})") from exc
 
 
-@dataclass(frozen=True)
 class SwrkConnector:
-    """Spawn ``criu swrk`` per conversation (the default transport)."""
+    """Spawn ``criu swrk`` per conversation (the default transport).
 
-    binary: str
+    With ``prespawn=True`` one idle worker is kept ready, so a call does not
+    wait for CRIU to start (loader, libraries: several ms, most of a small
+    dump). Only calls that pass no descriptors and are not self-dumps can use
+    it; keep it off in a process that dumps itself, or the idle worker would
+    be a child inside the tree being dumped. :meth:`close` ends it.
+    """
+
+    def __init__(self, binary: str, *, prespawn: bool = False) -> None:
+        self.binary = binary
+        self.prespawn = prespawn
+        self._spare: _SwrkTransport | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"SwrkConnector({self.binary!r}, prespawn={self.prespawn})"
 
     @classmethod
-    def find(cls, binary: str | os.PathLike[str] | None = None) -> SwrkConnector:
-        return cls(find_criu(binary))
+    def find(cls, binary: str | os.PathLike[str] | None = None, *, prespawn: bool = False) -> SwrkConnector:
+        return cls(find_criu(binary), prespawn=prespawn)
 
     @property
     def passes_fds(self) -> bool:
         return True
 
     def connect(self, pass_fds: Sequence[int] = (), *, detached: bool = False) -> Transport:
-        return _SwrkTransport(self.binary, pass_fds, detached)
+        if not self.prespawn or pass_fds or detached:
+            return _SwrkTransport(self.binary, pass_fds, detached)
+        with self._lock:
+            spare, self._spare = self._spare, None
+            if spare is None or not spare.idle():
+                if spare is not None:
+                    spare.close()
+                spare = _SwrkTransport(self.binary, (), False)
+            # Start the next one now: it loads while this one works.
+            self._spare = _SwrkTransport(self.binary, (), False)
+        return spare
+
+    def close(self) -> None:
+        """Stop the idle worker, if any."""
+        with self._lock:
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.close()
 
 
 class _ServiceTransport:
@@ -325,3 +363,6 @@ class ServiceConnector:
         if not Path(self.address).exists():
             raise CriuConnectionError(f"no criu service socket at {self.address}")
         return _ServiceTransport(self.address)
+
+    def close(self) -> None:
+        """Nothing is kept between conversations."""

@@ -161,6 +161,9 @@ class FakeConnector:
     def request_types(self) -> list[int]:
         return [req.type for req in self.requests]
 
+    def close(self) -> None:
+        """Nothing is kept between connections."""
+
     def connect(self, pass_fds: Sequence[int] = (), *, detached: bool = False) -> Transport:
         index = len(self.connections)
         if index >= len(self._scripts):

@@ -338,3 +338,33 @@ def test_missing_service_socket_is_a_connection_error(tmp_path: Path) -> None:
     assert not connector.passes_fds
     with pytest.raises(CriuConnectionError, match="no criu service socket"):
         connector.connect()
+
+
+def test_prespawn_keeps_one_idle_worker_and_close_reaps_it(tmp_path: Path) -> None:
+    connector = SwrkConnector(standin(tmp_path, PY_SWRK), prespawn=True)
+    first = connector.connect()
+    spare = connector._spare
+    assert spare is not None
+    assert spare.idle(), "the next worker is started while the first one works"
+    second = connector.connect()
+    assert second is spare, "the next call takes the idle worker"
+    third = connector._spare
+    assert third is not None
+    for transport in (first, second):
+        transport.close()
+    connector.close()
+    assert connector._spare is None
+    assert not third.idle(), "close() ended the idle worker"
+
+
+def test_prespawn_is_bypassed_for_descriptors_and_self_dumps(tmp_path: Path) -> None:
+    connector = SwrkConnector(standin(tmp_path, PY_SWRK), prespawn=True)
+    read_end, write_end = os.pipe()
+    try:
+        connector.connect(pass_fds=(write_end,)).close()
+        connector.connect(detached=True).close()
+        assert connector._spare is None, "no idle worker was started for them"
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+        connector.close()
