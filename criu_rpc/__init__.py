@@ -32,10 +32,12 @@ _EXPORTS: dict[str, str] = {
     "ExtMount": "options",
     "FeatureUnavailableError": "errors",
     "Features": "results",
+    "ImageError": "images",
     "InheritFd": "options",
     "JoinNamespace": "options",
     "Namespace": "options",
     "NetworkLock": "options",
+    "NotACheckpointError": "images",
     "Notifier": "notify",
     "PageServerAddress": "options",
     "PageServerInfo": "results",
@@ -54,6 +56,7 @@ _EXPORTS: dict[str, str] = {
     "VethPair": "options",
     "WaitStatus": "results",
     "find_criu": "transport",
+    "open_images": "images",
 }
 
 __version__ = "0.1.0"
@@ -103,6 +106,15 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers (`X as X` marks 
     )
     from .errors import (
         UnsupportedOptionError as UnsupportedOptionError,
+    )
+    from .images import (
+        ImageError as ImageError,
+    )
+    from .images import (
+        NotACheckpointError as NotACheckpointError,
+    )
+    from .images import (
+        open_images as open_images,
     )
     from .notify import (
         Notifier as Notifier,
