@@ -44,7 +44,6 @@ import os
 import queue
 import secrets
 import shutil
-import signal
 import socket
 import sys
 import threading
@@ -54,14 +53,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from .client import Criu
 from .errors import CriuRpcError
 from .images.chain import PARENT_LINK
 from .incremental import restore_chain
 from .options import RestoreOptions
 from .pageserver import LazyPagesDaemon, start_page_server
+from .procs import kill_tree
 from .wire import Channel, ProtocolError, RemoteError, server_handshake
 
 ATTACH_TIMEOUT = 30.0
@@ -337,7 +335,7 @@ class _Restore:
             self.ch.send("running", pid=pid)
             code = daemon.wait(STEP_TIMEOUT)
             if code != 0:
-                _kill(pid)
+                kill_tree(pid)
                 raise RemoteError(
                     f"lazy-pages daemon exited with status {code} before all pages arrived; the restored "
                     f"copy was killed\n{daemon.log_tail()}",
@@ -371,19 +369,7 @@ class _Restore:
         try:
             self.ch.recv("commit")
         except (ProtocolError, RemoteError) as exc:
-            _kill(pid)
+            kill_tree(pid)
             raise RemoteError(
                 f"no commit from the source ({exc}); killed the restored copy", "commit"
             ) from exc
-
-
-def _kill(pid: int) -> None:
-    """Kill a restored tree, children first (a pid-namespace init takes its namespace with it)."""
-    try:
-        root = psutil.Process(pid)
-        victims = [*root.children(recursive=True), root]
-    except psutil.NoSuchProcess:
-        return
-    for proc in victims:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            proc.send_signal(signal.SIGKILL)

@@ -26,6 +26,7 @@ from typing import BinaryIO
 
 from .client import Criu
 from .errors import CriuRpcError
+from .procs import wait_gone
 from .snapshots import SnapshotStore
 from .trainer import SERVICE_ENV, STORE_ENV
 
@@ -101,11 +102,8 @@ class Job:
                 os.kill(self.pid, sig)
             except ProcessLookupError:
                 return
-            deadline = time.monotonic() + STOP_GRACE
-            while time.monotonic() < deadline:
-                if not os.path.exists(f"/proc/{self.pid}"):
-                    return
-                time.sleep(0.1)
+            if wait_gone(self.pid, STOP_GRACE):
+                return
 
 
 def _forward(source: int, sinks: Sequence[BinaryIO]) -> threading.Thread:

@@ -19,8 +19,9 @@ from criu_rpc import (
     InheritFd,
     RestoreOptions,
 )
+from criu_rpc.procs import wait_gone
 
-from .workload import Workload, expected_digest, start_counter, take_pid, wait_gone
+from .workload import Workload, expected_digest, start_counter, take_pid
 
 
 def dump_opts(w: Workload, images: Path, **extra: object) -> DumpOptions:

@@ -43,9 +43,10 @@ from criu_rpc._pb import image_ns_pb2 as ns_pb
 from criu_rpc._pb import image_task_pb2 as task_pb
 from criu_rpc.images import image_to_dict, kind_for_filename, open_images, read_image
 from criu_rpc.images.magic import BY_NAME, Extra, Framing
+from criu_rpc.procs import wait_gone
 
 from .conftest import REPO, unavailable
-from .workload import Workload, env_with_repo, wait_gone
+from .workload import Workload, env_with_repo
 
 RICH = r"""
 import os, pty, select, socket, sys, threading, time

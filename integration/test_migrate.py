@@ -23,11 +23,12 @@ import psutil
 import pytest
 
 from criu_rpc import Criu
+from criu_rpc.procs import wait_gone
 
 from .conftest import unavailable
 from .hosts import AgentProcess, Host, pipe_max_size, run_cli, start_agent, two_hosts, wait_for
 from .test_dump_restore import assert_resumed
-from .workload import Workload, env_with_repo, start_counter, wait_gone
+from .workload import Workload, env_with_repo, start_counter
 
 TOKEN = "correct horse battery staple 42"
 PROBE = """

@@ -13,9 +13,10 @@ from criu_rpc import (
     PageServerOptions,
     RestoreOptions,
 )
+from criu_rpc.procs import wait_gone
 
 from .test_dump_restore import assert_resumed
-from .workload import Workload, start_counter, wait_gone
+from .workload import Workload, start_counter
 
 
 def _dump_to(criu: Criu, w: Workload, images: Path, port: int) -> None:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import psutil
 
+from criu_rpc.procs import wait_gone
+
 from .workload import REPO, env_with_repo
 
 TRAIN = [sys.executable, str(REPO / "examples" / "train.py")]
@@ -125,9 +127,3 @@ class Launch:
         for p in tree:
             with contextlib.suppress(psutil.NoSuchProcess):
                 p.wait(timeout=20)
-
-
-def wait_gone(pid: int, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
-        time.sleep(0.02)

@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import os
 import random
-import signal
 import subprocess
 import sys
 import time
@@ -20,9 +19,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psutil
+from criu_rpc.procs import kill_tree, wait_gone
 
 REPO = Path(__file__).resolve().parent.parent
+
+__all__ = [
+    "Workload",
+    "env_with_repo",
+    "expected_digest",
+    "kill_tree",
+    "reap_all",
+    "start_counter",
+    "take_pid",
+    "wait_gone",
+]
 
 COUNTER = r"""
 import hashlib, os, random, sys, time
@@ -108,22 +118,6 @@ def start_counter(
         argv, stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.DEVNULL, start_new_session=True
     )
     return Workload(proc, out, mem_mb, seed)
-
-
-def wait_gone(pid: int, timeout: float = 10) -> None:
-    with contextlib.suppress(psutil.NoSuchProcess):
-        psutil.Process(pid).wait(timeout)
-
-
-def kill_tree(pid: int) -> None:
-    try:
-        root = psutil.Process(pid)
-        victims = [*root.children(recursive=True), root]
-    except psutil.NoSuchProcess:
-        return
-    for proc in victims:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            proc.send_signal(signal.SIGKILL)
 
 
 def reap_all(workloads: Sequence[Workload]) -> None:
