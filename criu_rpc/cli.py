@@ -7,19 +7,32 @@ and CRIU's own message; ``-v`` adds the end of CRIU's log.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from . import inspect
-from .archive import pack, unpack
-from .client import FEATURES, Criu
 from .errors import CriuRpcError
-from .launch import launch
-from .options import CheckOptions, DumpOptions, RestoreOptions
-from .snapshots import SnapshotStore
+from .results import FEATURES
+
+if TYPE_CHECKING:
+    from .client import Criu
+
+# Commands are parsed here, but each imports what it runs on only when it
+# runs (protobuf, numpy, zstandard): `inspect` or `version` should not pay
+# for `migrate`. Commands that live in their own module register themselves,
+# and only the module of the command given is loaded (all of them for --help).
+PLUGINS = {
+    "inspect": "inspect",
+    "chain": "incremental",
+    "dump": "incremental",
+    "serve": "migrate",
+    "migrate": "migrate",
+}
+CORE = frozenset({"version", "check", "restore", "launch", "snapshots", "pack", "unpack"})
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -35,7 +48,8 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser for ``command`` (loading only its plugin), or for everything when None."""
     parser = argparse.ArgumentParser(prog="criu-rpc", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = [_common()]
@@ -61,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tcp-established", action="store_true", help="dump established TCP connections")
     p.add_argument("--parent", metavar="DIR", help="parent images directory (incremental dump)")
     p.set_defaults(func=cmd_dump)
+    dump_parser = p
 
     p = commands.add_parser("restore", parents=common, help="restore a process tree from a directory")
     p.add_argument("--dir", required=True, help="images directory")
@@ -99,11 +114,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", help="directory to unpack into")
     p.set_defaults(func=cmd_unpack)
 
-    inspect.register(commands)
+    if command in CORE:
+        return parser
+    wanted = {PLUGINS[command]} if command in PLUGINS else set(PLUGINS.values())
+    for name in sorted(wanted):
+        module = importlib.import_module(f".{name}", __package__)
+        if name == "incremental":
+            module.extend_dump(dump_parser)  # --dedup-parent, --iterative [--max-rounds N]
+        module.register(commands)
     return parser
 
 
 def _criu(args: argparse.Namespace) -> Criu:
+    from .client import Criu
+
     return Criu(args.criu)
 
 
@@ -115,6 +139,8 @@ def cmd_version(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .options import CheckOptions
+
     criu = _criu(args)
     if not args.feature:
         criu.check(CheckOptions(log_level=args.log_level))
@@ -131,6 +157,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_dump(args: argparse.Namespace) -> int:
+    from .options import DumpOptions
+
     os.makedirs(args.dir, exist_ok=True)
     parent = os.path.relpath(os.path.abspath(args.parent), os.path.abspath(args.dir)) if args.parent else None
     options = DumpOptions(
@@ -149,6 +177,8 @@ def cmd_dump(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    from .options import RestoreOptions
+
     options = RestoreOptions(
         images_dir=args.dir,
         shell_job=args.shell_job,
@@ -167,6 +197,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_launch(args: argparse.Namespace) -> int:
+    from .launch import launch
+
     command = args.job[1:] if args.job[:1] == ["--"] else args.job
     if not command:
         raise ValueError("give the command to run after --, e.g. launch --store S -- python train.py")
@@ -175,6 +207,8 @@ def cmd_launch(args: argparse.Namespace) -> int:
 
 
 def cmd_snapshots(args: argparse.Namespace) -> int:
+    from .snapshots import SnapshotStore
+
     store = SnapshotStore(args.store, create=False)
     snapshots = store.list()
     latest = store.latest()
@@ -195,19 +229,24 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
 
 
 def cmd_pack(args: argparse.Namespace) -> int:
+    from .archive import pack
+
     size = pack(args.source, args.file, level=args.level)
     print(f"packed {args.source} into {args.file} ({size / 1e6:.1f} MB)")
     return 0
 
 
 def cmd_unpack(args: argparse.Namespace) -> int:
+    from .archive import unpack
+
     print(unpack(args.file, args.dir))
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(command if command in CORE or command in PLUGINS else None).parse_args(argv)
     try:
         code: int = args.func(args)
     except CriuRpcError as exc:

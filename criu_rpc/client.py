@@ -39,7 +39,7 @@ from .options import (
     set_fields,
     to_criu_opts,
 )
-from .results import CriuVersion, DumpResult, Features, PageServerInfo, RestoreResult, WaitStatus
+from .results import FEATURES, CriuVersion, DumpResult, Features, PageServerInfo, RestoreResult, WaitStatus
 from .transport import Connector, ServiceConnector, SwrkConnector, Transport
 
 Req = rpc_pb2.criu_req_type
@@ -56,7 +56,6 @@ KEEP_OPEN = frozenset(
         Req.VERSION,
     }
 )
-FEATURES = ("mem_track", "lazy_pages", "pidfd_store")
 # The part of a successful reply that carries the answer; without it there is no result to give.
 ANSWER_FIELD = {
     Req.RESTORE: "restore",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 
 @dataclass(frozen=True, order=True)
@@ -37,6 +37,9 @@ class Features:
     mem_track: bool | None = None
     lazy_pages: bool | None = None
     pidfd_store: bool | None = None
+
+
+FEATURES = tuple(f.name for f in fields(Features))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,20 @@ from criu_rpc import Criu
 
 from .workload import Workload, env_with_repo, start_counter
 
-COMMANDS = ("version", "check", "dump", "restore", "inspect")
+COMMANDS = (
+    "version",
+    "check",
+    "dump",
+    "restore",
+    "launch",
+    "snapshots",
+    "pack",
+    "unpack",
+    "chain",
+    "inspect",
+    "serve",
+    "migrate",
+)
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -23,10 +23,13 @@ from pathlib import Path
 import pytest
 
 from criu_rpc import Criu, DumpOptions, RestoreOptions
+from criu_rpc.cli import main
 from criu_rpc.images.magic import PAGE_SIZE
 from criu_rpc.incremental import BrokenChainError, dedup, restore_chain, squash, verify_chain
+from criu_rpc.procs import kill_tree, wait_gone
 
-from .workload import kill_tree, wait_gone
+from .test_dump_restore import assert_resumed
+from .workload import Workload, start_counter
 
 MIB = 1 << 20
 
@@ -189,3 +192,59 @@ def test_dedup_chain_of_mostly_static_gib(criu: Criu, statics: list[Static], tmp
     ticks2, digest = w.ask()
     assert ticks2 <= ticks + 1, "the squashed copy starts from the same moment"
     assert digest == expected_digest(w.mb, w.seed, ticks2)
+
+
+def test_cli_dedup_dump_verify_restore(
+    criu: Criu, criu_bin: str, workloads: list[Workload], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    w = start_counter(tmp_path / "out", mem_mb=64)
+    workloads.append(w)
+    w.wait_past(3)
+    first, second = tmp_path / "1", tmp_path / "2"
+    common = ["--criu", criu_bin, "--pid", str(w.pid)]
+    assert main(["dump", *common, "--dir", str(first), "--leave-running"]) == 0
+    w.wait_past(w.last() + 3)
+    assert main(["dump", *common, "--dir", str(second), "--dedup-parent", str(first)]) == 0
+    assert "pages in the parent chain" in capsys.readouterr().out
+    w.proc.wait(timeout=10)
+    reached = w.last()
+    assert main(["chain", "verify", str(second)]) == 0
+    assert du(second) < du(first) / 4
+    w.adopt(restore(criu, second))
+    assert_resumed(w, reached)
+
+
+def test_cli_iterative_refused_without_soft_dirty(
+    criu: Criu, criu_bin: str, workloads: list[Workload], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if criu.features("mem_track").mem_track:
+        pytest.skip("this kernel tracks soft-dirty pages: the VM tier covers --iterative")
+    w = start_counter(tmp_path / "out")
+    workloads.append(w)
+    code = main(
+        ["dump", "--criu", criu_bin, "--pid", str(w.pid), "--dir", str(tmp_path / "d"), "--iterative"]
+    )
+    assert code == 1
+    assert "soft-dirty" in capsys.readouterr().err
+    assert w.proc.poll() is None
+    assert not (tmp_path / "d").exists()
+
+
+def test_dedup_across_a_restore(criu: Criu, statics: list[Static], tmp_path: Path) -> None:
+    """A restored process keeps its addresses, so its next checkpoint dedups against the one it came from."""
+    w = start_static(tmp_path, mb=256)
+    statics.append(w)
+    first, second = tmp_path / "1", tmp_path / "2"
+    dump(criu, w.pid, first, leave_running=False)
+    w.proc.wait(timeout=30)
+    pid = restore(criu, first)
+    w.pids.append(pid)
+    time.sleep(1)
+    dump(criu, pid, second, leave_running=False)
+    wait_gone(pid)
+    result = dedup(second, first)
+    assert result.pages_in_parent > 0.9 * result.pages_total, result
+    pid = restore(criu, second)
+    w.pids.append(pid)
+    ticks, digest = w.ask()
+    assert digest == expected_digest(w.mb, w.seed, ticks)
