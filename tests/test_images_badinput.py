@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from imagefixtures import FakeProcess, make_checkpoint
 
-from criu_rpc.images.fixtures import FakeProcess, make_checkpoint
 from criu_rpc.inspect import main
 
 

@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+from imagefixtures import HEAP, PE_PARENT, PE_PRESENT, FakeProcess, make_checkpoint, page_bytes
 
 from criu_rpc.images import ImageError, NotACheckpointError, open_images, walk_chain
-from criu_rpc.images.fixtures import HEAP, PE_PARENT, PE_PRESENT, FakeProcess, make_checkpoint, page_bytes
 from criu_rpc.images.magic import PAGE_SIZE
 from criu_rpc.images.views import EventFd, InetSocket, PipeFile, RegFile, UnixSocket
 from criu_rpc.inspect import main

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from imagefixtures import FakeProcess, make_checkpoint
 
 from criu_rpc._pb import image_files_pb2 as files_pb
 from criu_rpc._pb import image_ns_pb2 as ns_pb
 from criu_rpc.images import ImageError, decode_image, open_images
-from criu_rpc.images.fixtures import FakeProcess, make_checkpoint
 from criu_rpc.images.framing import read_pagemap
 from criu_rpc.images.magic import kind_for_filename
 from criu_rpc.images.writer import encode_image, frame

@@ -12,10 +12,10 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from imagefixtures import HEAP, PE_LAZY, PE_PARENT, PE_PRESENT, FakeProcess, make_checkpoint
 
 from criu_rpc import inspect
 from criu_rpc.images import Pagemap
-from criu_rpc.images.fixtures import HEAP, PE_LAZY, PE_PARENT, PE_PRESENT, FakeProcess, make_checkpoint
 from criu_rpc.images.magic import PAGE_SIZE
 from criu_rpc.inspect import _pages_per_vma, main
 

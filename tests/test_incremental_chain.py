@@ -1,6 +1,6 @@
 """Content-dedup chains on synthetic checkpoints: rewrite, verify, squash, flatten, delete.
 
-No CRIU and no root: the checkpoints come from criu_rpc.images.fixtures, and
+No CRIU and no root: the checkpoints come from imagefixtures, and
 "restores correctly" is checked by reading every page back through the chain
 with the image library's PageReader, which follows PE_PARENT runs as CRIU does.
 """
@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from imagefixtures import HEAP, PE_LAZY, PE_PARENT, PE_PRESENT, FakeProcess, make_checkpoint
 
 from criu_rpc import Criu, RestoreOptions
 from criu_rpc._pb import image_mem_pb2 as mem_pb
 from criu_rpc.images import open_images, read_messages
-from criu_rpc.images.fixtures import HEAP, PE_LAZY, PE_PARENT, PE_PRESENT, FakeProcess, make_checkpoint
 from criu_rpc.images.magic import PAGE_SIZE
 from criu_rpc.images.writer import write_image
 from criu_rpc.incremental import (

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from imagefixtures import make_checkpoint
 
 from criu_rpc.cli import main
-from criu_rpc.images.fixtures import make_checkpoint
 from criu_rpc.incremental import dedup
 
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from imagefixtures import HEAP, PE_LAZY, PE_PRESENT, FakeProcess, make_checkpoint
 
 from criu_rpc._pb import image_mem_pb2 as mem_pb
 from criu_rpc.images import open_images, read_messages
-from criu_rpc.images.fixtures import HEAP, PE_LAZY, PE_PRESENT, FakeProcess, make_checkpoint
 from criu_rpc.images.magic import PAGE_SIZE
 from criu_rpc.incremental import dedup, squash, verify_chain
 

@@ -21,10 +21,9 @@ from criu_rpc._pb import image_files_pb2 as files_pb
 from criu_rpc._pb import image_mem_pb2 as mem_pb
 from criu_rpc._pb import image_misc_pb2 as misc_pb
 from criu_rpc._pb import image_task_pb2 as task_pb
-
-from .magic import PAGE_SIZE
-from .views import PE_LAZY, PE_PARENT, PE_PRESENT
-from .writer import write_image
+from criu_rpc.images.magic import PAGE_SIZE
+from criu_rpc.images.views import PE_LAZY, PE_PARENT, PE_PRESENT
+from criu_rpc.images.writer import write_image
 
 HEAP = 0x5555_0000_0000
 STACK = 0x7FFF_F000_0000
