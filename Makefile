@@ -38,8 +38,11 @@ test-fast: $(VENV)/.installed
 integration: setup
 	$(BIN)/pytest -q integration
 
-test: setup lint
+# Everything CI runs: lint, fast tests, real-CRIU integration tests, and the
+# soft-dirty pre-dump tests inside a VM (this kernel cannot pre-dump).
+test: setup lint .criu/vm/.provisioned
 	$(BIN)/pytest -q tests integration
+	$(BIN)/python -m integration.vm.run
 
 bench: setup
 	$(BIN)/python -m integration.bench
