@@ -20,6 +20,7 @@ from .results import FEATURES
 
 if TYPE_CHECKING:
     from .client import Criu
+    from .options import DumpOptions
 
 # Commands are parsed here, but each imports what it runs on only when it
 # runs (protobuf, numpy, zstandard): `inspect` or `version` should not pay
@@ -74,8 +75,18 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--shell-job", action="store_true", help="the tree belongs to a shell session (tty)")
     p.add_argument("--tcp-established", action="store_true", help="dump established TCP connections")
     p.add_argument("--parent", metavar="DIR", help="parent images directory (incremental dump)")
+    p.add_argument(
+        "--dedup-parent",
+        metavar="DIR",
+        help="after dumping, keep only pages that differ from this checkpoint (any kernel)",
+    )
+    p.add_argument(
+        "--iterative",
+        action="store_true",
+        help="pre-dump rounds into DIR/round-N, then dump (needs soft-dirty)",
+    )
+    p.add_argument("--max-rounds", type=int, metavar="N", help="pre-dump rounds at most (default 8)")
     p.set_defaults(func=cmd_dump)
-    dump_parser = p
 
     p = commands.add_parser("restore", parents=common, help="restore a process tree from a directory")
     p.add_argument("--dir", required=True, help="images directory")
@@ -118,10 +129,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         return parser
     wanted = {PLUGINS[command]} if command in PLUGINS else set(PLUGINS.values())
     for name in sorted(wanted):
-        module = importlib.import_module(f".{name}", __package__)
-        if name == "incremental":
-            module.extend_dump(dump_parser)  # --dedup-parent, --iterative [--max-rounds N]
-        module.register(commands)
+        importlib.import_module(f".{name}", __package__).register(commands)
     return parser
 
 
@@ -159,6 +167,16 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_dump(args: argparse.Namespace) -> int:
     from .options import DumpOptions
 
+    if args.iterative and (args.dedup_parent or args.parent):
+        raise ValueError("--iterative makes its own parent chain: drop --parent/--dedup-parent")
+    if args.max_rounds is not None and not args.iterative:
+        raise ValueError("--max-rounds needs --iterative")
+    if args.dedup_parent and args.parent:
+        raise ValueError("--parent (CRIU's pre-dump parent) and --dedup-parent exclude each other")
+    if args.dedup_parent:
+        from .incremental import dedup, verify_chain
+
+        verify_chain(args.dedup_parent, require_full=False)  # before the tree is frozen
     os.makedirs(args.dir, exist_ok=True)
     parent = os.path.relpath(os.path.abspath(args.parent), os.path.abspath(args.dir)) if args.parent else None
     options = DumpOptions(
@@ -171,8 +189,30 @@ def cmd_dump(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         log_file="dump.log",
     )
+    if args.iterative:
+        return _dump_iteratively(args, options)
     _criu(args).dump(options)
     print(f"dumped {args.pid} into {args.dir}")
+    if args.dedup_parent:
+        r = dedup(args.dir, args.dedup_parent)
+        print(
+            f"dedup: {r.pages_in_parent}/{r.pages_total} pages in the parent chain, "
+            f"{r.bytes_after / 2**20:.1f} MiB kept of {r.bytes_before / 2**20:.1f} MiB "
+            f"({r.compare_gbps:.1f} GB/s compared)"
+        )
+    return 0
+
+
+def _dump_iteratively(args: argparse.Namespace, template: DumpOptions) -> int:
+    from .iterative import StopPolicy, iterative_dump
+
+    policy = StopPolicy() if args.max_rounds is None else StopPolicy(max_rounds=args.max_rounds)
+    result = iterative_dump(_criu(args), args.pid, args.dir, policy, template=template)
+    print(f"{'round':>7} {'written':>10} {'scanned':>10} {'frozen ms':>10}")
+    for r in (*result.rounds, result.final):
+        name = "final" if r.final else str(r.index)
+        print(f"{name:>7} {r.pages_written:>10} {r.pages_scanned:>10} {r.frozen_time / 1000:>10.1f}")
+    print(f"dumped {args.pid} into {args.dir}: stopped because {result.stop.value}")
     return 0
 
 

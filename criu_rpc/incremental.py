@@ -23,9 +23,8 @@ import argparse
 import contextlib
 import os
 import shutil
-import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,9 +58,8 @@ from .images.pagechain import (
 )
 from .images.views import PE_PARENT, PE_PRESENT
 from .images.writer import write_image
-from .iterative import StopPolicy, iterative_dump
 from .notify import Notifier
-from .options import DumpOptions, RestoreOptions
+from .options import RestoreOptions
 from .results import RestoreResult
 
 __all__ = [
@@ -72,7 +70,6 @@ __all__ = [
     "LinkReport",
     "dedup",
     "dependants",
-    "extend_dump",
     "flatten",
     "register",
     "remove_checkpoint",
@@ -429,80 +426,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.set_defaults(func=_cmd_rm, command="chain rm", verbose=False)
 
 
-def extend_dump(parser: argparse.ArgumentParser) -> None:
-    """Give ``criu-rpc dump`` its ``--dedup-parent`` and ``--iterative [--max-rounds N]`` flags."""
-    parser.add_argument(
-        "--dedup-parent",
-        metavar="DIR",
-        help="after dumping, keep only pages that differ from this checkpoint",
-    )
-    parser.add_argument(
-        "--iterative",
-        action="store_true",
-        help="pre-dump rounds into DIR/round-N, then dump (needs soft-dirty)",
-    )
-    parser.add_argument("--max-rounds", type=int, metavar="N", help="pre-dump rounds at most (default 8)")
-    plain = parser.get_default("func")
-
-    def run(args: argparse.Namespace) -> int:
-        if args.iterative and (args.dedup_parent or args.parent):
-            raise ValueError("--iterative makes its own parent chain: drop --parent/--dedup-parent")
-        if args.max_rounds is not None and not args.iterative:
-            raise ValueError("--max-rounds needs --iterative")
-        if args.dedup_parent and args.parent:
-            raise ValueError("--parent (CRIU's pre-dump parent) and --dedup-parent exclude each other")
-        try:
-            if args.iterative:
-                return _cmd_iterative(args)
-            if args.dedup_parent:
-                verify_chain(args.dedup_parent, require_full=False)  # before the tree is frozen
-            code: int = plain(args)
-            if code == 0 and args.dedup_parent:
-                r = dedup(args.dir, args.dedup_parent)
-                print(
-                    f"dedup: {r.pages_in_parent}/{r.pages_total} pages in the parent chain, "
-                    f"{r.bytes_after / 2**20:.1f} MiB kept of {r.bytes_before / 2**20:.1f} MiB "
-                    f"({r.compare_gbps:.1f} GB/s compared)"
-                )
-            return code
-        except ImageError as exc:
-            print(f"criu-rpc dump: {exc}", file=sys.stderr)
-            return 1
-
-    parser.set_defaults(func=run)
-
-
-def _cmd_iterative(args: argparse.Namespace) -> int:
-    policy = StopPolicy() if args.max_rounds is None else StopPolicy(max_rounds=args.max_rounds)
-    template = DumpOptions(
-        pid=args.pid,
-        images_dir=args.dir,
-        leave_running=args.leave_running,
-        shell_job=args.shell_job,
-        tcp_established=args.tcp_established,
-        log_level=args.log_level,
-    )
-    result = iterative_dump(Criu(args.criu), args.pid, args.dir, policy, template=template)
-    print(f"{'round':>7} {'written':>10} {'scanned':>10} {'frozen ms':>10}")
-    for r in (*result.rounds, result.final):
-        name = "final" if r.final else str(r.index)
-        print(f"{name:>7} {r.pages_written:>10} {r.pages_scanned:>10} {r.frozen_time / 1000:>10.1f}")
-    print(f"dumped {args.pid} into {args.dir}: stopped because {result.stop.value}")
-    return 0
-
-
-def _chain_errors(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return func(args)
-        except ImageError as exc:
-            print(f"criu-rpc {args.command}: {exc}", file=sys.stderr)
-            return 1
-
-    return run
-
-
-@_chain_errors
 def _cmd_verify(args: argparse.Namespace) -> int:
     report = verify_chain(args.dir)
     for link in report.links:
@@ -514,21 +437,18 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-@_chain_errors
 def _cmd_squash(args: argparse.Namespace) -> int:
     report = squash(args.dir, args.out)
     print(f"squashed {args.dir} into {args.out} ({report.disk_bytes / 2**20:.1f} MiB)")
     return 0
 
 
-@_chain_errors
 def _cmd_flatten(args: argparse.Namespace) -> int:
     flatten(args.dir)
     print(f"{args.dir} no longer needs a parent")
     return 0
 
 
-@_chain_errors
 def _cmd_rm(args: argparse.Namespace) -> int:
     remove_checkpoint(args.dir)
     print(f"removed {args.dir}")
