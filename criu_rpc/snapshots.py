@@ -20,6 +20,7 @@ trick lets a store be unpacked elsewhere and still restore.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import json
 import os
 import shutil
@@ -203,6 +204,30 @@ def _stdio_keys() -> dict[str, str]:
     return keys
 
 
+class PendingSnapshot:
+    """A dump that is complete on disk but not yet published in its store."""
+
+    def __init__(self, store: SnapshotStore, tmp: Path, snapshot: Snapshot) -> None:
+        self.store, self.tmp, self.snapshot = store, tmp, snapshot
+
+    def commit(self) -> Snapshot:
+        """fsync everything, rename into place, then swap ``latest``; discard on any failure."""
+        try:
+            snap = dataclasses.replace(self.snapshot, size_bytes=_tree_size(self.tmp))
+            (self.tmp / META).write_text(json.dumps(snap.to_json(), indent=1))
+            fsync_tree(self.tmp)
+            os.rename(self.tmp, snap.path)
+            fsync_dir(self.store.root)
+            self.store._point_latest(snap.path.name)
+        except BaseException:
+            self.discard()
+            raise
+        return snap
+
+    def discard(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
 class SnapshotStore:
     """A directory of snapshots; see the module docstring for its layout and guarantees."""
 
@@ -284,45 +309,51 @@ class SnapshotStore:
         (disk full, CRIU error) the partial snapshot is removed and the error
         raised; earlier snapshots are never touched.
         """
+        pending = self.dump_self(step, criu=criu, tags=tags, log_level=log_level)
+        if pending is None:
+            return CheckpointOutcome(restored=True, snapshot=None)
+        return CheckpointOutcome(restored=False, snapshot=pending.commit())
+
+    def dump_self(
+        self,
+        step: int,
+        *,
+        criu: Criu,
+        tags: Mapping[str, str] | None = None,
+        log_level: int = 2,
+    ) -> PendingSnapshot | None:
+        """The first half of :meth:`checkpoint_self`: dump, but do not publish yet.
+
+        Returns None in a process restored from this very dump. Otherwise the
+        caller must :meth:`~PendingSnapshot.commit` (fsync, rename, point
+        ``latest``: slow for GBs, and safe to do while the process goes on
+        working) or :meth:`~PendingSnapshot.discard` the result.
+        """
         tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=self.root))
         started = time.monotonic()
         try:
             result = criu.dump(
                 DumpOptions(images_dir=tmp, leave_running=True, log_level=log_level, log_file="dump.log")
             )
+            if result.restored:
+                return None
+            # Recorded now, in the process that was dumped, not later in a committing thread.
+            snap = Snapshot(
+                path=self.root / f"{PREFIX}{step:09d}-{uuid.uuid4().hex[:6]}",
+                step=step,
+                created=time.time(),
+                size_bytes=0,
+                criu_version=str(criu.version()),
+                dumped_as=str(tmp),
+                blocked_seconds=time.monotonic() - started,
+                tags=dict(tags or {}),
+                stdio=_stdio_keys(),
+                mapped_files=_mapped_files(),
+            )
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        if result.restored:
-            return CheckpointOutcome(restored=True, snapshot=None)
-        blocked = time.monotonic() - started
-        try:
-            snap = self._commit(tmp, step, criu, blocked, tags or {})
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return CheckpointOutcome(restored=False, snapshot=snap)
-
-    def _commit(self, tmp: Path, step: int, criu: Criu, blocked: float, tags: Mapping[str, str]) -> Snapshot:
-        final = self.root / f"{PREFIX}{step:09d}-{uuid.uuid4().hex[:6]}"
-        snap = Snapshot(
-            path=final,
-            step=step,
-            created=time.time(),
-            size_bytes=_tree_size(tmp),
-            criu_version=str(criu.version()),
-            dumped_as=str(tmp),
-            blocked_seconds=blocked,
-            tags=dict(tags),
-            stdio=_stdio_keys(),
-            mapped_files=_mapped_files(),
-        )
-        (tmp / META).write_text(json.dumps(snap.to_json(), indent=1))
-        fsync_tree(tmp)
-        os.rename(tmp, final)
-        fsync_dir(self.root)
-        self._point_latest(final.name)
-        return snap
+        return PendingSnapshot(self, tmp, snap)
 
     def _point_latest(self, name: str) -> None:
         tmp_link = self.root / f".{LATEST}.{uuid.uuid4().hex[:8]}"

@@ -18,13 +18,14 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 import time
 from types import FrameType
 from typing import Any
 
 from .client import Criu
 from .errors import CriuRpcError
-from .snapshots import SnapshotStore
+from .snapshots import PendingSnapshot, SnapshotStore
 
 # Set by `launch` for the job: where its CRIU service listens, and its store.
 SERVICE_ENV = "CRIU_RPC_SERVICE"
@@ -75,6 +76,7 @@ class ResilientTrainer:
         self._requested = False
         self._requested_by_schedule = False
         self.restored_from: int | None = None
+        self._committing: threading.Thread | None = None
         signal.signal(signal.SIGUSR1, self._request_checkpoint)
 
     def _request_checkpoint(self, signum: int, frame: FrameType | None) -> None:
@@ -98,36 +100,60 @@ class ResilientTrainer:
         return self._requested_by_schedule and now >= self._not_before
 
     def maybe_checkpoint(self, step: int) -> bool:
-        """Checkpoint if due; returns True when a checkpoint was taken (or we were just restored)."""
+        """Checkpoint if due; returns True when a checkpoint was taken (or we were just restored).
+
+        The loop is blocked only while CRIU dumps; making the snapshot durable
+        (fsync of GBs, rename, ``latest``) happens in a background thread, which
+        the next checkpoint and :meth:`wait_for_checkpoint` wait for.
+        """
         if not self.checkpoint_due(step):
             return False
         self._requested = self._requested_by_schedule = False
+        self.wait_for_checkpoint()  # a dump must not catch a commit half done
         started = time.monotonic()
         try:
-            outcome = self.checkpoint_store.checkpoint_self(step, criu=self._client())
+            pending = self.checkpoint_store.dump_self(step, criu=self._client())
         except (CriuRpcError, OSError) as exc:
-            # A failed checkpoint must not end the run it protects; the previous snapshot stays.
-            print(
-                f"criu_rpc: checkpoint at step {step} failed, training goes on: {exc}".splitlines()[0],
-                file=sys.stderr,
-                flush=True,
-            )
+            self._report_failure(step, exc)
             self._last_time = time.monotonic()
             self._not_before = self._last_time + 10 * (self._last_time - started)
             return False
         now = time.monotonic()
         self._last_time, self._last_step = now, step
-        if outcome.restored:
-            # Clocks and services from before the checkpoint mean nothing now.
+        if pending is None:
+            # Restored: clocks and services from before the checkpoint mean nothing now.
             self._criu = None
             self._not_before = 0.0
             self.restored_from = step
             self.on_restored(step)
             return True
         self._not_before = now + (now - started) / self.max_overhead
-        if self.keep_last:
-            self.checkpoint_store.prune(keep_last=self.keep_last)
+        self._committing = threading.Thread(target=self._commit, args=(pending,), name="criu_rpc-commit")
+        self._committing.start()
         return True
+
+    def wait_for_checkpoint(self) -> None:
+        """Wait until the last checkpoint is durable and published (e.g. before exiting on purpose)."""
+        if self._committing is not None:
+            self._committing.join()
+            self._committing = None
+
+    def _commit(self, pending: PendingSnapshot) -> None:
+        try:
+            pending.commit()
+            if self.keep_last:
+                self.checkpoint_store.prune(keep_last=self.keep_last)
+        except (CriuRpcError, OSError) as exc:
+            self._report_failure(pending.snapshot.step, exc)
+
+    @staticmethod
+    def _report_failure(step: int, exc: BaseException) -> None:
+        # A failed checkpoint must not end the run it protects; the previous snapshot stays.
+        print(
+            f"criu_rpc: checkpoint at step {step} failed, training goes on: {exc}".splitlines()[0],
+            file=sys.stderr,
+            flush=True,
+        )
 
     def on_restored(self, step: int) -> None:
         """Called in a restored process, right after it resumes at ``step``."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 import shutil
 import subprocess
 import time
@@ -156,7 +157,8 @@ def test_disk_full_during_checkpoint(
     launches.append(run)
     assert run.wait() == 0, run.stderr
     assert_same(run.losses(), reference)
-    assert "checkpoint at step 40 failed, training goes on" in run.stderr
+    # The second checkpoint (due at 40, later if the first was slow) finds the disk full.
+    assert re.search(r"checkpoint at step (4\d|5\d) failed, training goes on", run.stderr), run.stderr
     snapshots = SnapshotStore(store).list()
     assert [s.step for s in snapshots] == [20]
     assert not list(store.glob(".tmp-*")), "the failed checkpoint left nothing behind"
