@@ -110,6 +110,7 @@ class ResilientTrainer:
             return False
         self._requested = self._requested_by_schedule = False
         self.wait_for_checkpoint()  # a dump must not catch a commit half done
+        self.before_checkpoint()
         started = time.monotonic()
         try:
             pending = self.checkpoint_store.dump_self(step, criu=self._client())
@@ -154,6 +155,14 @@ class ResilientTrainer:
             file=sys.stderr,
             flush=True,
         )
+
+    def before_checkpoint(self) -> None:
+        """Called right before each dump: release what need not be saved.
+
+        The whole process is written, so every byte of memory costs time while
+        the loop is blocked. Between steps, gradients can usually be dropped
+        (``optimizer.zero_grad(set_to_none=True)``), as can caches.
+        """
 
     def on_restored(self, step: int) -> None:
         """Called in a restored process, right after it resumes at ``step``."""

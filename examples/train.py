@@ -31,6 +31,9 @@ class Trainer(ResilientTrainer):
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=1e-3)
         self.data = torch.Generator().manual_seed(seed)
 
+    def before_checkpoint(self) -> None:
+        self.optimizer.zero_grad(set_to_none=True)  # gradients need not be saved: less to dump
+
     def on_restored(self, step: int) -> None:
         print(f"resumed at step {step}", file=sys.stderr, flush=True)
 

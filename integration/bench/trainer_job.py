@@ -37,10 +37,13 @@ class Job(ResilientTrainer):
         self.model, self.optimizer = build(args.width, args.layers)
         self.data = torch.Generator().manual_seed(0)
 
+    def before_checkpoint(self) -> None:
+        self.optimizer.zero_grad(set_to_none=True)  # gradients are not state between steps
+
     def step(self) -> float:
         x = torch.randn(self.args.batch, self.args.width, generator=self.data)
         loss = self.model(x).pow(2).mean()
-        self.optimizer.zero_grad(set_to_none=True)  # no gradients held between steps: less to dump
+        self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
         return float(loss.item())
