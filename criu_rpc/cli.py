@@ -177,7 +177,6 @@ def cmd_dump(args: argparse.Namespace) -> int:
         from .incremental import dedup, verify_chain
 
         verify_chain(args.dedup_parent, require_full=False)  # before the tree is frozen
-    os.makedirs(args.dir, exist_ok=True)
     parent = os.path.relpath(os.path.abspath(args.parent), os.path.abspath(args.dir)) if args.parent else None
     options = DumpOptions(
         pid=args.pid,
@@ -190,7 +189,8 @@ def cmd_dump(args: argparse.Namespace) -> int:
         log_file="dump.log",
     )
     if args.iterative:
-        return _dump_iteratively(args, options)
+        return _dump_iteratively(args, options)  # makes DIR only once pre-dump is possible
+    os.makedirs(args.dir, exist_ok=True)
     _criu(args).dump(options)
     print(f"dumped {args.pid} into {args.dir}")
     if args.dedup_parent:

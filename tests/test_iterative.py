@@ -7,8 +7,6 @@ stats-dump through the images_dir_fd the client sent, as CRIU would.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -20,7 +18,6 @@ from criu_rpc._pb import image_misc_pb2 as misc_pb
 from criu_rpc._pb import rpc_pb2
 from criu_rpc.images.writer import write_image
 from criu_rpc.iterative import (
-    ROUND_PREFIX,
     IterativeDump,
     RoundStats,
     StopPolicy,
@@ -175,30 +172,3 @@ def test_refused_without_soft_dirty_before_any_pre_dump(
         iterative_dump(Criu(connector=connector, timeout=5), 4321, tmp_path / "d")
     assert connector.request_types == [Req.FEATURE_CHECK]
     assert not (tmp_path / "d").exists(), "nothing was created"
-
-
-def real_criu() -> Criu:
-    binary = os.environ.get("CRIU_BIN") or str(
-        Path(__file__).resolve().parent.parent / ".criu" / "bin" / "criu"
-    )
-    if os.geteuid() != 0 or not os.access(binary, os.X_OK):
-        pytest.skip(f"needs root and CRIU at {binary}")
-    return Criu(binary, timeout=60)
-
-
-def test_real_criu_refuses_on_this_kernel(tmp_path: Path) -> None:
-    """With the real CRIU: on a kernel without soft-dirty, refused before CRIU sees a pre-dump."""
-    criu = real_criu()
-    if criu.features("mem_track").mem_track:
-        pytest.skip("this kernel tracks soft-dirty pages (the VM tier runs the loop itself)")
-    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
-    try:
-        with pytest.raises(FeatureUnavailableError, match="incremental") as info:
-            iterative_dump(criu, proc.pid, tmp_path / "d")
-        assert info.value.feature == "iterative pre-dump"
-        assert not (tmp_path / "d").exists()
-        assert proc.poll() is None, "the process was not touched"
-    finally:
-        proc.kill()
-        proc.wait()
-    assert not any(n.startswith(ROUND_PREFIX) for n in os.listdir(tmp_path))
