@@ -110,7 +110,7 @@ def main() -> int:
             print(again.stderr, file=sys.stderr)
             return 1
         resumed = min(after) - 1
-        print(f"   resumed at step {resumed} (killed at step {max(before)}), ran to step {max(after)}")
+        print(f"   went on from step {resumed} (it was killed at step {max(before)}) to step {max(after)}")
         same = all(after[s] == ref[s] for s in after) and max(after) == STEPS
         for s in range(resumed + 1, resumed + 4):
             print(f"   step {s}: resumed loss {after[s]}  reference {ref[s]}")
