@@ -43,10 +43,15 @@ def log(message: str) -> None:
 
 
 class CriuService:
-    """A ``criu service`` for the job, dying with the launcher (setpriv --pdeathsig)."""
+    """A ``criu service`` for the job, dying with the launcher (setpriv --pdeathsig).
+
+    Started before the restore and waited for after it (:meth:`wait_ready`):
+    the two overlap, and the job needs the service only at its next checkpoint.
+    """
 
     def __init__(self, binary: str, address: str, log_path: Path) -> None:
         self.address = address
+        self.log_path = log_path
         Path(address).parent.mkdir(parents=True, exist_ok=True)
         if os.path.exists(address):
             if _listening(address):
@@ -58,12 +63,13 @@ class CriuService:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while not _listening(address):
+
+    def wait_ready(self, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while not _listening(self.address):
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.close()
-                raise LaunchError(f"criu service did not start at {address} (see {log_path})")
-            time.sleep(0.02)
+                raise LaunchError(f"criu service did not start at {self.address} (see {self.log_path})")
+            time.sleep(0.005)
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -186,8 +192,10 @@ def launch(
                     f"no snapshot in {store.root} restores (see above); pass --fresh to start over anyway"
                 )
             env = dict(os.environ, **{SERVICE_ENV: service.address, STORE_ENV: str(store.root)})
+            service.wait_ready()
             job = _start_fresh(command, env, out_w, err_w)
             log(f"started {' '.join(command)} as pid {job.pid}")
+        service.wait_ready()
     except BaseException:
         for fd in (out_r, out_w, err_r, err_w):
             os.close(fd)
