@@ -179,39 +179,32 @@ def iterative_dump(
     base = template or DumpOptions(pid=pid, images_dir=root)
     rounds: list[RoundStats] = []
     stop: StopReason | None = None
-    with criu.session() as session:
-        while stop is None:
-            index = len(rounds) + 1
-            here = root / f"{ROUND_PREFIX}{index}"
-            here.mkdir(exist_ok=False)
-            parent = f"../{ROUND_PREFIX}{index - 1}" if rounds else None
-            opts = _options(
-                base,
-                pid=pid,
-                images=here,
-                parent=parent,
-                log_file="pre-dump.log",
-                page_server=page_server,
-                index=index,
-            )
-            t0 = time.monotonic()
-            session.pre_dump(opts, notifier)
-            rounds.append(read_round_stats(here, index, final=False, seconds=time.monotonic() - t0))
-            stop = policy.stop(rounds)
+
+    def run_round(
+        call: Callable[[DumpOptions, Notifier | None], object], images: Path, parent: str | None, final: bool
+    ) -> RoundStats:
         index = len(rounds) + 1
-        parent = f"{ROUND_PREFIX}{len(rounds)}"
         opts = _options(
             base,
             pid=pid,
-            images=root,
+            images=images,
             parent=parent,
-            log_file="dump.log",
+            log_file="dump.log" if final else "pre-dump.log",
             page_server=page_server,
             index=index,
         )
         t0 = time.monotonic()
-        session.dump(opts, notifier)
-        final = read_round_stats(root, index, final=True, seconds=time.monotonic() - t0)
+        call(opts, notifier)
+        return read_round_stats(images, index, final=final, seconds=time.monotonic() - t0)
+
+    with criu.session() as session:
+        while stop is None:
+            here = root / f"{ROUND_PREFIX}{len(rounds) + 1}"
+            here.mkdir(exist_ok=False)
+            parent = f"../{ROUND_PREFIX}{len(rounds)}" if rounds else None
+            rounds.append(run_round(session.pre_dump, here, parent, final=False))
+            stop = policy.stop(rounds)
+        final = run_round(session.dump, root, f"{ROUND_PREFIX}{len(rounds)}", final=True)
     return IterativeDump(tuple(rounds), final, stop)
 
 
