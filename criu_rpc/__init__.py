@@ -35,6 +35,7 @@ _EXPORTS: dict[str, str] = {
     "ImageError": "images",
     "InheritFd": "options",
     "JoinNamespace": "options",
+    "KerndatCacheError": "kerndat",
     "Namespace": "options",
     "NetworkLock": "options",
     "NotACheckpointError": "images",
@@ -55,6 +56,7 @@ _EXPORTS: dict[str, str] = {
     "UnsupportedOptionError": "errors",
     "VethPair": "options",
     "WaitStatus": "results",
+    "ensure_kerndat_cache": "kerndat",
     "find_criu": "transport",
     "open_images": "images",
 }
@@ -115,6 +117,12 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers (`X as X` marks 
     )
     from .images import (
         open_images as open_images,
+    )
+    from .kerndat import (
+        KerndatCacheError as KerndatCacheError,
+    )
+    from .kerndat import (
+        ensure_kerndat_cache as ensure_kerndat_cache,
     )
     from .notify import (
         Notifier as Notifier,

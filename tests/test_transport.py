@@ -368,3 +368,14 @@ def test_prespawn_is_bypassed_for_descriptors_and_self_dumps(tmp_path: Path) -> 
         os.close(read_end)
         os.close(write_end)
         connector.close()
+
+
+def test_self_dump_ends_the_idle_worker_first(tmp_path: Path) -> None:
+    connector = SwrkConnector(standin(tmp_path, PY_SWRK), prespawn=True)
+    connector.connect().close()
+    spare = connector._spare
+    assert spare is not None
+    assert spare.idle()
+    connector.connect(detached=True).close()
+    assert not spare.idle(), "no idle worker of ours sits in the tree a self-dump freezes"
+    assert connector._spare is None
