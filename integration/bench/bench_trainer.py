@@ -3,8 +3,10 @@
 Per checkpoint: how long the training loop is blocked, and bytes on disk
 (full snapshot, packed archive, torch.save file). Then the time from starting
 to the first resumed step: `criu_rpc launch` restoring a snapshot vs a fresh
-python that builds the model and torch.loads its checkpoint. Size and steps
-are set by BENCH_TRAIN_WIDTH / BENCH_TRAIN_LAYERS / BENCH_TRAIN_STEPS.
+python that builds the model and torch.loads its checkpoint, alternating, the
+median of BENCH_TRAIN_RESUMES (default 5) each: one resume of a 1 GB process
+varies by 2x on this VM. Size and steps are set by BENCH_TRAIN_WIDTH /
+BENCH_TRAIN_LAYERS / BENCH_TRAIN_STEPS.
 """
 
 from __future__ import annotations
@@ -62,14 +64,14 @@ def run() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-train-", dir="/var/tmp"))
     try:
         ckpt = work / "state.pt"
-        common = [*_shape(), "--steps", str(steps), "--every", str(every)]
-        saved, _ = _events(
-            [*JOB, "--mode", "torchsave", "--store", str(work / "unused"), "--ckpt", str(ckpt), *common]
-        )
         store = work / "store"
-        dumped, _ = _events(
-            [*LAUNCH, "--store", str(store), "--", *JOB, "--mode", "criu", "--store", str(store), *common]
-        )
+        common = [*_shape(), "--steps", str(steps), "--every", str(every)]
+        unused = str(work / "unused")
+        job_args = ["--store", str(store), *common]
+        with_criu = [*LAUNCH, "--store", str(store), "--", *JOB, *job_args, "--mode", "criu"]
+        with_torch = [*JOB, "--store", unused, "--ckpt", str(ckpt), *common, "--mode"]
+        saved, _ = _events([*with_torch, "torchsave"])
+        dumped, _ = _events(with_criu)
         snaps = SnapshotStore(store).list()
         first_snap = snaps[0]
         # The second checkpoint as a dedup link against the first (on a copy: the store stays intact).
@@ -77,15 +79,17 @@ def run() -> None:
         if len(snaps) > 1:
             link = shutil.copytree(snaps[-1].path, work / "link", symlinks=True)
             deduped = dedup(link, first_snap.path).bytes_after
-        for later in snaps[1:]:  # resume from the first checkpoint, as torch.load below does
-            shutil.rmtree(later.path)
-        (store / "latest").unlink(missing_ok=True)
-        _, criu_resume = _events(
-            [*LAUNCH, "--store", str(store), "--", *JOB, "--mode", "criu", "--store", str(store), *common]
-        )
-        _, torch_resume = _events(
-            [*JOB, "--mode", "torchload", "--store", str(work / "unused"), "--ckpt", str(ckpt), *common]
-        )
+        criu_resumes: list[float] = []
+        torch_resumes: list[float] = []
+        for round_ in range(int(os.environ.get("BENCH_TRAIN_RESUMES", "5"))):
+            # Resume from the first checkpoint, as torch.load does, dropping what the last resume added.
+            for later in SnapshotStore(store).list()[1:]:
+                shutil.rmtree(later.path)
+            (store / "latest").unlink(missing_ok=True)
+            pairs = [(with_criu, criu_resumes), ([*with_torch, "torchload"], torch_resumes)]
+            for cmd, samples in pairs[:: 1 if round_ % 2 == 0 else -1]:
+                samples.append(_events(cmd)[1])
+        criu_resume, torch_resume = statistics.median(criu_resumes), statistics.median(torch_resumes)
         packed = pack(first_snap.path, work / "snap.tar.zst") if first_snap.path.exists() else 0
 
         def blocked(events: list[dict[str, Any]]) -> float:
@@ -101,6 +105,12 @@ def run() -> None:
                 f"{criu_resume:.2f}",
                 f"{torch_resume:.2f}",
                 f"{torch_resume / criu_resume:.2f}x",
+            ),
+            (
+                "  fastest / slowest of those (s)",
+                f"{min(criu_resumes):.2f}/{max(criu_resumes):.2f}",
+                f"{min(torch_resumes):.2f}/{max(torch_resumes):.2f}",
+                "-",
             ),
             (
                 "bytes on disk, full (MB)",
