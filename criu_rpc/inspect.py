@@ -8,7 +8,6 @@ file and the problem), 2 usage."""
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import sys
@@ -19,9 +18,11 @@ from typing import Any
 
 from criu_rpc.images import (
     Checkpoint,
+    DumpStats,
     ImageError,
     Pagemap,
     Process,
+    RestoreStats,
     image_to_dict,
     open_images,
     read_image,
@@ -448,8 +449,8 @@ def view_rss(ck: Checkpoint, args: argparse.Namespace) -> tuple[JSON, str]:
     return {"processes": data}, "\n\n".join(blocks)
 
 
-def _stats_json(stats: Any) -> dict[str, JSON]:
-    return dataclasses.asdict(stats)
+def _stats_json(stats: DumpStats | RestoreStats) -> dict[str, JSON]:
+    return stats._asdict()
 
 
 def view_stats(ck: Checkpoint, args: argparse.Namespace) -> tuple[JSON, str]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import mmap
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from google.protobuf.message import DecodeError, Message
 
@@ -43,16 +43,14 @@ from .views import PE_PARENT, PE_PRESENT, Pagemap
 _MMAP_THRESHOLD = 1 << 20
 
 
-@dataclass(frozen=True)
-class TcpQueues:
+class TcpQueues(NamedTuple):
     """The bytes queued on a TCP socket when it was dumped (tcp-stream-*.img payload)."""
 
     inq: bytes
     outq: bytes
 
 
-@dataclass(frozen=True)
-class IpcMessage:
+class IpcMessage(NamedTuple):
     """One SysV message of an ipcns-msg queue: its header entry and its text."""
 
     header: Message
@@ -62,8 +60,7 @@ class IpcMessage:
 ExtraPayload = bytes | TcpQueues | tuple[int, ...] | tuple[IpcMessage, ...] | None
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One decoded entry and the payload that followed it, if the image kind has one.
 
     ``extra_size`` is set even when the payload was skipped (``payload=False``),
@@ -76,8 +73,7 @@ class Entry:
     extra_size: int = 0
 
 
-@dataclass(frozen=True)
-class Image:
+class Image(NamedTuple):
     """A whole decoded image file."""
 
     path: str

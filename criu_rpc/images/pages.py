@@ -12,8 +12,8 @@ from __future__ import annotations
 import bisect
 import mmap
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import ImageError
 from .fileio import open_regular
@@ -21,8 +21,7 @@ from .magic import PAGE_SIZE
 from .views import Pagemap
 
 
-@dataclass(frozen=True)
-class _Run:
+class _Run(NamedTuple):
     start: int
     end: int
     flags_present: bool
