@@ -12,28 +12,28 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeAlias
 
 from .errors import CriuRpcError
-from .results import FEATURES
 
 if TYPE_CHECKING:
     from .client import Criu
     from .options import DumpOptions
 
-# Commands are parsed here, but each imports what it runs on only when it
-# runs (protobuf, numpy, zstandard): `inspect` or `version` should not pay
-# for `migrate`. Commands that live in their own module register themselves,
-# and only the module of the command given is loaded (all of them for --help).
+    Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
+
+# Only the parser of the command given is built, and each command imports what
+# it runs on only when it runs (protobuf, numpy, zstandard): `inspect` or
+# `version` should not pay for `migrate`. Commands that live in their own module
+# register themselves, and only the module of the command given is loaded
+# (everything is built and loaded for --help or an unknown command).
 PLUGINS = {
     "inspect": "inspect",
     "chain": "incremental",
-    "dump": "incremental",
     "serve": "migrate",
     "migrate": "migrate",
 }
-CORE = frozenset({"version", "check", "restore", "launch", "snapshots", "pack", "unpack"})
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -50,13 +50,25 @@ def _common() -> argparse.ArgumentParser:
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser for ``command`` (loading only its plugin), or for everything when None."""
+    """The parser with ``command`` alone (loading only its plugin), or with every command when None."""
     parser = argparse.ArgumentParser(prog="criu-rpc", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = [_common()]
+    for name, add in CORE.items():
+        if command in (None, name):
+            add(commands, common)
+    for module in sorted({m for name, m in PLUGINS.items() if command in (None, name)}):
+        importlib.import_module(f".{module}", __package__).register(commands)
+    return parser
 
+
+def _add_version(commands: Subparsers, common: list[argparse.ArgumentParser]) -> None:
     p = commands.add_parser("version", parents=common, help="print CRIU's version")
     p.set_defaults(func=cmd_version)
+
+
+def _add_check(commands: Subparsers, common: list[argparse.ArgumentParser]) -> None:
+    from .results import FEATURES
 
     p = commands.add_parser("check", parents=common, help="check that the kernel supports CRIU")
     p.add_argument(
@@ -68,6 +80,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_check)
 
+
+def _add_dump(commands: Subparsers, common: list[argparse.ArgumentParser]) -> None:
     p = commands.add_parser("dump", parents=common, help="checkpoint a process tree into a directory")
     p.add_argument("--pid", type=int, required=True, help="root of the tree to dump")
     p.add_argument("--dir", required=True, help="images directory (created if missing)")
@@ -88,6 +102,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--max-rounds", type=int, metavar="N", help="pre-dump rounds at most (default 8)")
     p.set_defaults(func=cmd_dump)
 
+
+def _add_restore(commands: Subparsers, common: list[argparse.ArgumentParser]) -> None:
     p = commands.add_parser("restore", parents=common, help="restore a process tree from a directory")
     p.add_argument("--dir", required=True, help="images directory")
     p.add_argument("--detach", action="store_true", help="print the restored PID and return at once")
@@ -95,6 +111,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--tcp-established", action="store_true", help="restore established TCP connections")
     p.set_defaults(func=cmd_restore)
 
+
+def _add_launch(commands: Subparsers, common: list[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
         "launch",
         parents=common,
@@ -109,28 +127,40 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("job", nargs=argparse.REMAINDER, help="-- the command to run")
     p.set_defaults(func=cmd_launch)
 
+
+def _add_snapshots(commands: Subparsers, common: list[argparse.ArgumentParser]) -> None:
     p = commands.add_parser("snapshots", parents=common, help="list the snapshots in a store")
     p.add_argument("store", help="snapshot store directory")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_snapshots)
 
+
+def _add_pack(commands: Subparsers, common: list[argparse.ArgumentParser]) -> None:
     p = commands.add_parser("pack", parents=common, help="pack a snapshot or a store into one zstd file")
     p.add_argument("source", help="a snapshot directory or a whole store")
     p.add_argument("file", help="archive to write (e.g. job.tar.zst)")
     p.add_argument("--level", type=int, default=3, help="zstd level (default 3)")
     p.set_defaults(func=cmd_pack)
 
+
+def _add_unpack(commands: Subparsers, common: list[argparse.ArgumentParser]) -> None:
     p = commands.add_parser("unpack", parents=common, help="unpack an archive made by pack")
     p.add_argument("file", help="archive to read")
     p.add_argument("dir", help="directory to unpack into")
     p.set_defaults(func=cmd_unpack)
 
-    if command in CORE:
-        return parser
-    wanted = {PLUGINS[command]} if command in PLUGINS else set(PLUGINS.values())
-    for name in sorted(wanted):
-        importlib.import_module(f".{name}", __package__).register(commands)
-    return parser
+
+# The commands cli.py runs itself, in the order --help lists them.
+CORE: dict[str, Callable[[Subparsers, list[argparse.ArgumentParser]], None]] = {
+    "version": _add_version,
+    "check": _add_check,
+    "dump": _add_dump,
+    "restore": _add_restore,
+    "launch": _add_launch,
+    "snapshots": _add_snapshots,
+    "pack": _add_pack,
+    "unpack": _add_unpack,
+}
 
 
 def _criu(args: argparse.Namespace) -> Criu:
