@@ -7,6 +7,7 @@ and CRIU's own message; ``-v`` adds the end of CRIU's log.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import json
 import os
@@ -313,10 +314,39 @@ def cmd_unpack(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if not a.startswith("-")), None)
-    args = build_parser(command if command in CORE or command in PLUGINS else None).parse_args(argv)
+    return build_parser(command if command in CORE or command in PLUGINS else None).parse_args(argv)
+
+
+def program() -> int:
+    """``criu-rpc`` as a program (the console script and ``python -m criu_rpc``).
+
+    Start-up (imports: protobuf's descriptors, the parsers) only makes objects
+    that live until exit, so the cyclic GC stays off meanwhile and they are then
+    frozen out of every later collection; at exit everything is frozen, which
+    spares the interpreter's final collections. A short command (``inspect``)
+    saves ~10 ms of ~50; a long one (``launch``, ``serve``) runs with the GC on.
+    """
+    gc.disable()
+    try:
+        args = parse_args()
+    finally:
+        gc.freeze()
+        gc.enable()
+    code = run(args)
+    gc.freeze()
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command line (``sys.argv[1:]`` by default); returns the exit status."""
+    return run(parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a parsed command, turning failures into one line on stderr and an exit status."""
     try:
         code: int = args.func(args)
     except CriuRpcError as exc:
