@@ -175,10 +175,16 @@ def _hints(cls: type) -> dict[str, Any]:
 
 
 def _validate(obj: Any) -> None:
-    """Check every field against its annotation and normalise sequences to tuples."""
+    """Check every field set against its annotation and normalise sequences to tuples.
+
+    A field still holding its default (the very object) is skipped: defaults
+    are type-checked by mypy, and an options object sets few of its ~80 fields.
+    """
     hints = _hints(type(obj))
     for f in fields(obj):
         value = getattr(obj, f.name)
+        if value is f.default:
+            continue
         hint = hints[f.name]
         if isinstance(value, list) and _tuple_item(hint) is not None:
             value = tuple(value)

@@ -26,7 +26,7 @@ import socket
 import subprocess
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Protocol
@@ -154,6 +154,7 @@ class _SwrkTransport:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._proc: subprocess.Popen[bytes] | None = None
         self._pid: int | None = None
+        self.on_closed: Callable[[], None] | None = None  # run once the worker is reaped
         try:
             fd = str(theirs.fileno())
             fds = (theirs.fileno(), *pass_fds)
@@ -231,6 +232,8 @@ class _SwrkTransport:
             self._proc.kill()
             self._proc.wait()
         self._stderr.close()
+        if self.on_closed is not None:
+            self.on_closed()
 
     def forget_peer(self) -> None:
         self._proc = None
@@ -292,6 +295,7 @@ class SwrkConnector:
         self.binary = binary
         self.prespawn = prespawn
         self._spare: _SwrkTransport | None = None
+        self._closed = False
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -311,19 +315,26 @@ class SwrkConnector:
         if not self.prespawn or pass_fds or detached:
             return _SwrkTransport(self.binary, pass_fds, detached)
         with self._lock:
-            spare, self._spare = self._spare, None
-            if spare is None or not spare.idle():
-                if spare is not None:
-                    spare.close()
-                spare = _SwrkTransport(self.binary, (), False)
-            # Start the next one now: it loads while this one works.
-            self._spare = _SwrkTransport(self.binary, (), False)
+            spare, self._spare, self._closed = self._spare, None, False
+        if spare is None or not spare.idle():
+            if spare is not None:
+                spare.close()
+            spare = _SwrkTransport(self.binary, (), False)
+        # The next worker starts when this one is done, not while it works: on
+        # a small machine its start-up would take CPU from the dump.
+        spare.on_closed = self._refill
         return spare
 
-    def close(self) -> None:
-        """Stop the idle worker, if any."""
+    def _refill(self) -> None:
         with self._lock:
-            spare, self._spare = self._spare, None
+            if self._closed or self._spare is not None:
+                return
+            self._spare = _SwrkTransport(self.binary, (), False)
+
+    def close(self) -> None:
+        """Stop the idle worker, if any, and start none until the next call."""
+        with self._lock:
+            spare, self._spare, self._closed = self._spare, None, True
         if spare is not None:
             spare.close()
 

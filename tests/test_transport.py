@@ -343,18 +343,21 @@ def test_missing_service_socket_is_a_connection_error(tmp_path: Path) -> None:
 def test_prespawn_keeps_one_idle_worker_and_close_reaps_it(tmp_path: Path) -> None:
     connector = SwrkConnector(standin(tmp_path, PY_SWRK), prespawn=True)
     first = connector.connect()
+    assert connector._spare is None, "no worker starts while the first one works"
+    first.close()
     spare = connector._spare
     assert spare is not None
-    assert spare.idle(), "the next worker is started while the first one works"
+    assert spare.idle(), "the next worker started when the first one was done"
     second = connector.connect()
     assert second is spare, "the next call takes the idle worker"
+    second.close()
     third = connector._spare
     assert third is not None
-    for transport in (first, second):
-        transport.close()
     connector.close()
     assert connector._spare is None
     assert not third.idle(), "close() ended the idle worker"
+    first.close()
+    assert connector._spare is None, "after close() nothing starts one until the next call"
 
 
 def test_prespawn_is_bypassed_for_descriptors_and_self_dumps(tmp_path: Path) -> None:

@@ -63,6 +63,7 @@ RESTORE_LOG = "restore.log"
 PR_SET_CHILD_SUBREAPER = 36
 PR_GET_CHILD_SUBREAPER = 37
 METHODS = ("criu_rpc", "prespawn", "CLI", "pycriu")
+SETTLE_S = 0.05
 
 BIG = r"""
 import os, sys, time
@@ -302,10 +303,10 @@ class Bench:
                 "CLI": (self.cli_dump, self.cli_restore),
                 "pycriu": (self.pycriu_dump, self.pycriu_restore),
             }[method]
-            os.sync()  # no writeback left over from earlier rounds during the timed call
+            settle()
             dump_s = dump(proc.pid, images)
             self.reaper.dumped(proc)
-            os.sync()
+            settle()
             restore_s, pid = restore(images)
             self.reaper.restored(pid)
             if pid != proc.pid:
@@ -313,6 +314,13 @@ class Bench:
             return dump_s, restore_s
         finally:
             shutil.rmtree(images, ignore_errors=True)
+
+
+def settle() -> None:
+    """Let the previous call's leftovers finish before the next timed call: writeback,
+    a prespawned worker starting up, namespaces the kernel tears down lazily."""
+    os.sync()
+    time.sleep(SETTLE_S)
 
 
 def _tail(path: Path, lines: int = 15) -> str:
