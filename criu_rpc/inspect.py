@@ -154,10 +154,7 @@ def view_summary(ck: Checkpoint, args: argparse.Namespace) -> tuple[JSON, str]:
                 "state": p.state,
                 "threads": len(p.threads),
                 "fds": nfds,
-                "pages_in_image": pm.present_pages if pm else 0,
-                "pages_in_parent": pm.parent_pages if pm else 0,
-                "pages_lazy": pm.lazy_pages if pm else 0,
-                "rss_in_image_bytes": (pm.present_pages if pm else 0) * PAGE,
+                **_pages_json(pm),
                 "depth": depth,
             }
         )
@@ -221,6 +218,17 @@ def view_summary(ck: Checkpoint, args: argparse.Namespace) -> tuple[JSON, str]:
     return data, "\n".join(lines)
 
 
+def _pages_json(pm: Pagemap | None) -> dict[str, int]:
+    """A process's page counts (all 0 without a pagemap), each summed once."""
+    present, parent, lazy = (pm.present_pages, pm.parent_pages, pm.lazy_pages) if pm else (0, 0, 0)
+    return {
+        "pages_in_image": present,
+        "pages_in_parent": parent,
+        "pages_lazy": lazy,
+        "rss_in_image_bytes": present * PAGE,
+    }
+
+
 def _memory_only(ck: Checkpoint) -> list[dict[str, Any]]:
     out = []
     for name in ck.names:
@@ -235,10 +243,7 @@ def _memory_only(ck: Checkpoint) -> list[dict[str, Any]]:
                     "state": "memory only",
                     "threads": 0,
                     "fds": 0,
-                    "pages_in_image": pm.present_pages,
-                    "pages_in_parent": pm.parent_pages,
-                    "pages_lazy": pm.lazy_pages,
-                    "rss_in_image_bytes": pm.present_pages * PAGE,
+                    **_pages_json(pm),
                     "depth": 0,
                 }
             )

@@ -434,7 +434,7 @@ NOT_TRANSCRIBED = re.compile(
     r"thread_info_(?!x86)\w+|user_(aarch64|arm|loongarch64|mips|ppc64|riscv64|s390)_\w+|pac_\w+|img_streamer_\w+"
 )
 ADDED = {("inventory_entry", "allow_uprobes"), ("pagemap_entry", "nr_pages64")}  # CRIU 4.2 fields
-OURS_ONLY = {"pagemap_entries", "pagemap_entry_view"}  # the fast pagemap reader's helpers
+OURS_ONLY = {"pagemap_columns"}  # the fast pagemap reader's helper
 
 
 def _our_descriptors() -> dict[str, Any]:

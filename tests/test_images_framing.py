@@ -12,7 +12,13 @@ from criu_rpc._pb import image_misc_pb2 as misc_pb
 from criu_rpc._pb import image_ns_pb2 as ns_pb
 from criu_rpc._pb import image_task_pb2 as task_pb
 from criu_rpc.images import ImageError, image_to_dict, message_to_dict, read_image
-from criu_rpc.images.framing import IpcMessage, TcpQueues, pagemap_from_messages, read_pagemap
+from criu_rpc.images.framing import (
+    IpcMessage,
+    TcpQueues,
+    _fast_pagemap,
+    pagemap_from_messages,
+    read_pagemap,
+)
 from criu_rpc.images.writer import encode_image, frame, write_image
 
 
@@ -131,6 +137,42 @@ def test_fast_pagemap_falls_back_to_precise_errors(tmp_path: Path) -> None:
     path.write_bytes(encode_image("PAGEMAP", entries[:5]) + len(partial).to_bytes(4, "little") + partial)
     with pytest.raises(ImageError, match=r"entry 5 .* lacks required nr_pages"):
         read_pagemap(path)
+
+
+def _entry(vaddr_pages: int, nr_pages: int, pad: int = 0) -> bytes:
+    """A framed pagemap_entry; ``pad`` bytes of an unknown field make it as long as wanted."""
+    body = mem_pb.pagemap_entry(vaddr=vaddr_pages << 12, nr_pages=nr_pages, flags=4).SerializeToString()
+    if pad:
+        body += b"\x4a" + bytes((pad & 0x7F | 0x80, pad >> 7)) + b"x" * pad  # field 9, bytes
+    return len(body).to_bytes(4, "little") + body
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [
+        "long runs",  # one size for hundreds of entries, then another
+        "alternating",  # every entry differs in size from the next
+        "short runs",  # runs of 2 and 3
+        "big entries",  # sizes above 255: the prefix's second byte is not 0
+    ],
+)
+def test_fast_pagemap_agrees_whatever_the_entry_sizes(tmp_path: Path, sizes: str) -> None:
+    # nr_pages < 128 is one varint byte, >= 128 two: the entry's size follows.
+    pattern = {
+        "long runs": [1] * 700 + [200] * 300 + [5] * 20,
+        "alternating": [1, 300] * 400,
+        "short runs": [1, 1, 300, 300, 300] * 150,
+        "big entries": [1, 300] * 50,
+    }[sizes]
+    pad = 300 if sizes == "big entries" else 0
+    body = b"".join(_entry(2 * i + 1, nr, pad if i % 3 else 0) for i, nr in enumerate(pattern))
+    head = encode_image("PAGEMAP", [mem_pb.pagemap_head(pages_id=7)])
+    path = tmp_path / "pagemap-1.img"
+    path.write_bytes(head + body)
+    slow = pagemap_from_messages(read_image(path).messages)
+    assert slow.counts == tuple(pattern)
+    assert _fast_pagemap(head + body, 8) == slow  # no fallback: the one-call path read it
+    assert read_pagemap(path) == slow
 
 
 def test_raw_image_is_refused(tmp_path: Path) -> None:

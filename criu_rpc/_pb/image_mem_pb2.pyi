@@ -98,22 +98,16 @@ class pagemap_entry(_message.Message):
     nr_pages64: int
     def __init__(self, vaddr: _Optional[int] = ..., nr_pages: _Optional[int] = ..., in_parent: _Optional[bool] = ..., flags: _Optional[int] = ..., nr_pages64: _Optional[int] = ...) -> None: ...
 
-class pagemap_entry_view(_message.Message):
+class pagemap_columns(_message.Message):
     __slots__ = ("vaddr", "nr_pages", "in_parent", "flags", "nr_pages64")
     VADDR_FIELD_NUMBER: _ClassVar[int]
     NR_PAGES_FIELD_NUMBER: _ClassVar[int]
     IN_PARENT_FIELD_NUMBER: _ClassVar[int]
     FLAGS_FIELD_NUMBER: _ClassVar[int]
     NR_PAGES64_FIELD_NUMBER: _ClassVar[int]
-    vaddr: int
-    nr_pages: int
-    in_parent: bool
-    flags: int
-    nr_pages64: int
-    def __init__(self, vaddr: _Optional[int] = ..., nr_pages: _Optional[int] = ..., in_parent: _Optional[bool] = ..., flags: _Optional[int] = ..., nr_pages64: _Optional[int] = ...) -> None: ...
-
-class pagemap_entries(_message.Message):
-    __slots__ = ("entries",)
-    ENTRIES_FIELD_NUMBER: _ClassVar[int]
-    entries: _containers.RepeatedCompositeFieldContainer[pagemap_entry_view]
-    def __init__(self, entries: _Optional[_Iterable[_Union[pagemap_entry_view, _Mapping]]] = ...) -> None: ...
+    vaddr: _containers.RepeatedScalarFieldContainer[int]
+    nr_pages: _containers.RepeatedScalarFieldContainer[int]
+    in_parent: _containers.RepeatedScalarFieldContainer[bool]
+    flags: _containers.RepeatedScalarFieldContainer[int]
+    nr_pages64: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, vaddr: _Optional[_Iterable[int]] = ..., nr_pages: _Optional[_Iterable[int]] = ..., in_parent: _Optional[_Iterable[bool]] = ..., flags: _Optional[_Iterable[int]] = ..., nr_pages64: _Optional[_Iterable[int]] = ...) -> None: ...

@@ -13,6 +13,7 @@ into an :class:`ImageError` that names the file, the entry and the offset.
 
 from __future__ import annotations
 
+import math
 import mmap
 import os
 from collections.abc import Iterator, Sequence
@@ -316,28 +317,13 @@ def pagemap_from_messages(messages: Sequence[Message]) -> Pagemap:
     return Pagemap(head.pages_id, tuple(vaddrs), tuple(counts), tuple(flags))
 
 
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while n >= 0x80:
-        out.append(n & 0x7F | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
-_FIELD1 = [b"\x0a" + bytes((n,)) for n in range(0x80)]  # tag of field 1 + one-byte length
-# pagemap_entry_view's defaults: they mark a field as absent from the wire.
-_ABSENT32 = 0xFFFFFFFF
-_ABSENT64 = 0xFFFFFFFFFFFFFFFF
-
-
 def read_pagemap(path: str | os.PathLike[str]) -> Pagemap:
     """A pagemap image as a typed Pagemap, parsed in one protobuf call.
 
-    The size-prefixed entries are reframed as the repeated field of a
-    ``pagemap_entries`` message (each u32 size becomes a field-1 tag and a
-    varint length), so upb parses them all at once. Anything unexpected falls
-    back to the entry-by-entry reader, whose errors say which entry is bad.
+    The entries, their u32 size prefixes dropped, are parsed back to back as
+    one ``pagemap_columns`` message (see image_mem.proto), so upb reads them
+    all at once and each field comes out as one list. Anything unexpected
+    falls back to the entry-by-entry reader, whose errors say which entry is bad.
     """
     p = os.fspath(path)
     try:
@@ -358,9 +344,65 @@ def read_pagemap(path: str | os.PathLike[str]) -> Pagemap:
 
 def _check_runs(path: str, pagemap: Pagemap) -> None:
     """Every run must be a page-aligned, non-empty range inside the 64-bit address space."""
-    for i, (vaddr, nr) in enumerate(zip(pagemap.vaddrs, pagemap.counts, strict=True), start=1):
+    vaddrs, counts = pagemap.vaddrs, pagemap.counts
+    # Whole-column checks first (in C: a 500k-run pagemap takes ~10 ms); the loop names the culprit.
+    if not vaddrs or (
+        math.gcd(*vaddrs) % PAGE_SIZE == 0
+        and min(counts) > 0
+        and max(vaddrs) + max(counts) * PAGE_SIZE <= 1 << 64
+    ):
+        return
+    for i, (vaddr, nr) in enumerate(zip(vaddrs, counts, strict=True), start=1):
         if vaddr % PAGE_SIZE or nr <= 0 or vaddr + nr * PAGE_SIZE > 1 << 64:
             raise ImageError(path, f"entry {i}: {nr} pages at 0x{vaddr:x} is not a valid address range")
+
+
+# Field 15 holding 0 as a 3-byte varint: as long as a u32 size prefix. With every prefix
+# overwritten by it, the entries stay in place and parse back to back as pagemap_columns.
+_FILLER = b"\x78\x80\x80\x00"
+
+
+def _fill_prefixes(data: bytearray) -> int | None:
+    """Overwrite the size prefix of every entry in ``data`` with _FILLER.
+
+    Returns the number of entries, or None if their sizes do not tile ``data``.
+    Entries come in long runs of one size (neighbouring runs of pages have
+    similar addresses and lengths), and a run's prefixes sit every ``step``
+    bytes: slices check and overwrite them all at once, in C (~5 ms for 500k
+    entries, against ~130 one entry at a time).
+    """
+    n, pos, count = len(data), 0, 0
+    while pos < n:
+        prefix = bytes(data[pos : pos + 4])
+        size = int.from_bytes(prefix, "little")
+        step = 4 + size
+        if len(prefix) < 4 or size >= 1 << 31 or pos + step > n:
+            return None
+        run = _run_length(data, pos, step, prefix) if data[pos + step : pos + step + 4] == prefix else 1
+        end = pos + run * step
+        for j in range(4):
+            data[pos + j : end : step] = _FILLER[j : j + 1] * run
+        count += run
+        pos = end
+    return count
+
+
+def _run_length(data: bytearray, pos: int, step: int, prefix: bytes) -> int:
+    """How many entries from ``pos`` on have this size prefix, looking at a doubling window of
+    them at a time (so that many short runs cost no more than one long one)."""
+    limit = (len(data) - pos) // step
+    run, window = 0, 16
+    while run < limit:
+        start, same = pos + run * step, min(window, limit - run)
+        full = same
+        for j in range(4):
+            lane = data[start + j : start + j + same * step : step]
+            same = len(lane) - len(lane.lstrip(prefix[j : j + 1]))
+        run += same
+        if same < full:
+            break
+        window *= 2
+    return run
 
 
 def _fast_pagemap(buf: bytes, off: int) -> Pagemap | None:
@@ -378,30 +420,26 @@ def _fast_pagemap(buf: bytes, off: int) -> Pagemap | None:
     if not head.IsInitialized():
         return None
     off += 4 + head_size
-    parts: list[bytes] = []
-    append = parts.append
-    field1 = _FIELD1
-    from_bytes = int.from_bytes
-    while off < n:
-        if n - off < 4:
-            return None
-        size = from_bytes(buf[off : off + 4], "little")
-        end = off + 4 + size
-        if end > n or size >= 1 << 31:
-            return None
-        append(field1[size] if size < 0x80 else b"\x0a" + _varint(size))
-        append(buf[off + 4 : end])
-        off = end
-    batch = mem_pb.pagemap_entries()
+    data = bytearray(buf[off:])
+    count = _fill_prefixes(data)
+    if count is None:
+        return None
+    columns = mem_pb.pagemap_columns()
     try:
-        batch.ParseFromString(b"".join(parts))
+        columns.ParseFromString(bytes(data))
     except DecodeError:
         return None
-    runs = [(e.vaddr, e.nr_pages, e.nr_pages64, e.flags, e.in_parent) for e in batch.entries]
-    if any(r[0] == _ABSENT64 or r[1] == _ABSENT32 for r in runs):
+    # The columns line up with the entries when every entry has each field once, or no
+    # entry has it: CRIU writes them so. Mixed images go the slow way (a field repeated
+    # in one entry and missing from another would pass unseen; CRIU never writes that).
+    vaddrs, nr_pages, nr_pages64 = columns.vaddr, columns.nr_pages, columns.nr_pages64
+    flags, in_parent = columns.flags, columns.in_parent
+    if len(vaddrs) != count or len(nr_pages) != count or len(nr_pages64) not in (0, count):
         return None  # a required field is missing: the slow path names the entry
-    vaddrs = tuple(r[0] for r in runs)
-    counts = tuple(r[2] if r[2] != _ABSENT64 else r[1] for r in runs)
-    # Images older than flags only had in_parent to tell the two apart.
-    flags = tuple(r[3] if r[3] != _ABSENT32 else PE_PARENT if r[4] else PE_PRESENT for r in runs)
-    return Pagemap(head.pages_id, vaddrs, counts, flags)
+    if len(flags) == count:
+        flag_values = tuple(flags)
+    elif flags or len(in_parent) not in (0, count):
+        return None
+    else:  # images older than flags only had in_parent to tell the two apart
+        flag_values = tuple(PE_PARENT if p else PE_PRESENT for p in in_parent) or (PE_PRESENT,) * count
+    return Pagemap(head.pages_id, tuple(vaddrs), tuple(nr_pages64 or nr_pages), flag_values)
