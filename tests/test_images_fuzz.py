@@ -133,10 +133,11 @@ def test_views_raise_only_image_error(case: tuple[str, bytes]) -> None:
     original = target.read_bytes() if target.exists() else None
     target.write_bytes(data)
     try:
-        args = argparse.Namespace(pid=None)
-        for view in _DIR_VIEWS.values():
-            with contextlib.suppress(ImageError):
-                view(open_images(work), args)
+        for as_json in (False, True):  # rss builds only the output asked for
+            args = argparse.Namespace(pid=None, json=as_json)
+            for view in _DIR_VIEWS.values():
+                with contextlib.suppress(ImageError):
+                    view(open_images(work), args)
     finally:
         if original is None:
             target.unlink()

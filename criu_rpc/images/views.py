@@ -138,6 +138,17 @@ class Vma(NamedTuple):
         return "anon"
 
 
+def flag_names(flags: int) -> str:
+    """``present``, ``parent|lazy``...: a pagemap entry's flags in words."""
+    names = [
+        n for bit, n in ((PE_PARENT, "parent"), (PE_LAZY, "lazy"), (PE_PRESENT, "present")) if flags & bit
+    ]
+    rest = flags & ~(PE_PARENT | PE_LAZY | PE_PRESENT)
+    if rest:
+        names.append(f"0x{rest:x}")
+    return "|".join(names) or "-"
+
+
 class PagemapEntry(NamedTuple):
     """A run of pages and where its contents are: this image, a parent image, or lazy."""
 
@@ -167,15 +178,7 @@ class PagemapEntry(NamedTuple):
 
     @property
     def flag_names(self) -> str:
-        names = [
-            n
-            for bit, n in ((PE_PARENT, "parent"), (PE_LAZY, "lazy"), (PE_PRESENT, "present"))
-            if self.flags & bit
-        ]
-        rest = self.flags & ~(PE_PARENT | PE_LAZY | PE_PRESENT)
-        if rest:
-            names.append(f"0x{rest:x}")
-        return "|".join(names) or "-"
+        return flag_names(self.flags)
 
 
 class Pagemap(NamedTuple):

@@ -135,7 +135,7 @@ def _ours_in_process(view: str, d: Path, pagemap: Path) -> float:
     if view == "show":
         json.dumps(image_to_dict(read_image(pagemap)), indent=4)
     else:
-        _DIR_VIEWS[view](open_images(d), argparse.Namespace(pid=None))
+        _DIR_VIEWS[view](open_images(d), argparse.Namespace(pid=None, json=False))
     return time.perf_counter() - start
 
 
