@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
-import json
 import os
 import sys
 import time
@@ -284,6 +283,8 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
     snapshots = store.list()
     latest = store.latest()
     if args.json:
+        import json
+
         rows = [{"name": s.name, **s.to_json(), "latest": s == latest} for s in snapshots]
         print(json.dumps({"store": str(store.root), "snapshots": rows}, indent=1))
         return 0

@@ -8,7 +8,6 @@ file and the problem), 2 usage."""
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from bisect import bisect_left, bisect_right
@@ -564,9 +563,15 @@ def view_chain(ck: Checkpoint, args: argparse.Namespace) -> tuple[JSON, str]:
     return {"chain": data}, text
 
 
+def _dumps(data: JSON, indent: int | None = None) -> str:
+    import json  # noqa: PLC0415  # only --json and show need it: table views start without it
+
+    return json.dumps(data, indent=indent)
+
+
 def view_show(path: str, as_json: bool) -> tuple[JSON, str]:
     data = image_to_dict(read_image(path))
-    return data, json.dumps(data, indent=4)
+    return data, _dumps(data, indent=4)
 
 
 def view_diff(a: Checkpoint, b: Checkpoint) -> tuple[JSON, str]:
@@ -742,7 +747,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the inspect command; returns the exit code. Never lets a traceback out."""
     try:
         data, text = _dispatch(args)
-        out = json.dumps(data, indent=None if args.json else 4) if args.json else text
+        out = _dumps(data) if args.json else text
         sys.stdout.write(out + "\n")
         sys.stdout.flush()
         return EXIT_OK
