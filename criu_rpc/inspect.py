@@ -27,7 +27,7 @@ from criu_rpc.images import (
     open_images,
     read_image,
 )
-from criu_rpc.images.views import PE_LAZY, PE_PARENT, PE_PRESENT, Vma, flag_names
+from criu_rpc.images.views import PAGE_CATEGORIES, PE_PARENT, PE_PRESENT, Vma, flag_names
 
 VIEWS = ("summary", "ps", "fds", "mems", "rss", "stats", "chain", "show", "diff")
 EXIT_OK, EXIT_BAD, EXIT_USAGE = 0, 1, 2
@@ -227,7 +227,7 @@ def view_summary(ck: Checkpoint, args: argparse.Namespace) -> tuple[JSON, str]:
 
 def _pages_json(pm: Pagemap | None) -> dict[str, int]:
     """A process's page counts (all 0 without a pagemap), each summed once."""
-    present, parent, lazy = (pm.present_pages, pm.parent_pages, pm.lazy_pages) if pm else (0, 0, 0)
+    present, parent, lazy = pm.page_counts() if pm else (0, 0, 0)
     return {
         "pages_in_image": present,
         "pages_in_parent": parent,
@@ -380,10 +380,6 @@ def view_mems(ck: Checkpoint, args: argparse.Namespace) -> tuple[JSON, str]:
     return {"processes": data}, "\n\n".join(blocks)
 
 
-# The page categories of summaries and mems: (flag wanted, flags excluded); see Pagemap.
-_CATEGORIES = ((PE_PRESENT, 0), (PE_PARENT, 0), (PE_LAZY, PE_PRESENT | PE_PARENT))
-
-
 def _pages_per_vma(vmas: Sequence[Any], pm: Pagemap | None) -> list[tuple[int, int, int]]:
     """Pages (present, in parent, lazy-only) of each VMA.
 
@@ -397,7 +393,7 @@ def _pages_per_vma(vmas: Sequence[Any], pm: Pagemap | None) -> list[tuple[int, i
         starts, counts, flags = zip(*sorted(zip(starts, counts, flags, strict=True)), strict=True)
     every = [0, *accumulate(counts)]
     cats = []  # (whether runs with these flags count, prefix sums) per category
-    for want, unless in _CATEGORIES:
+    for want, unless in PAGE_CATEGORIES:
         member = {f: bool(f & want) and not f & unless for f in set(flags)}
         if all(member.values()):
             prefix = every
@@ -446,7 +442,7 @@ def view_rss(ck: Checkpoint, args: argparse.Namespace) -> tuple[JSON, str]:
             blocks.append(f"{p.pid} {p.comm}: no pagemap")
             continue
         pm = ck.pagemap(p.pid)
-        present, parent, lazy = pm.present_pages, pm.parent_pages, pm.lazy_pages
+        present, parent, lazy = pm.page_counts()
         names = {f: flag_names(f) for f in set(pm.flags)}
         if args.json:
             entries = [
@@ -529,9 +525,9 @@ def view_chain(ck: Checkpoint, args: argparse.Namespace) -> tuple[JSON, str]:
         present = parent = 0
         for name in link.names:
             if name.startswith("pagemap-") and name.endswith(".img"):
-                pm = link.pagemap_file(name)
-                present += pm.present_pages
-                parent += pm.parent_pages
+                here, in_parent, _ = link.pagemap_file(name).page_counts()
+                present += here
+                parent += in_parent
         total, _ = link.disk_usage()
         inv = link.inventory
         kind = "links only" if inv is None else "pre-dump" if inv.pre_dump else "dump"
