@@ -392,9 +392,10 @@ def _pages_per_vma(vmas: Sequence[Any], pm: Pagemap | None) -> list[tuple[int, i
     if any(map(gt, starts, starts[1:])):  # CRIU writes runs in address order; sort them if not
         starts, counts, flags = zip(*sorted(zip(starts, counts, flags, strict=True)), strict=True)
     every = [0, *accumulate(counts)]
+    values = set(flags)  # an image has only a few
     cats = []  # (whether runs with these flags count, prefix sums) per category
     for want, unless in PAGE_CATEGORIES:
-        member = {f: bool(f & want) and not f & unless for f in set(flags)}
+        member = {f: bool(f & want) and not f & unless for f in values}
         if all(member.values()):
             prefix = every
         elif any(member.values()):
