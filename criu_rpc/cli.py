@@ -166,7 +166,7 @@ CORE: dict[str, Callable[[Subparsers, list[argparse.ArgumentParser]], None]] = {
 def _criu(args: argparse.Namespace) -> Criu:
     from .client import Criu
 
-    return Criu(args.criu)
+    return Criu(args.criu, prespawn=False)  # one request per command: no worker to keep
 
 
 def cmd_version(args: argparse.Namespace) -> int:

@@ -356,9 +356,13 @@ class Criu:
     swrk``; ``service`` instead connects to a ``criu service --address`` socket;
     ``connector`` supplies any other transport (tests use fakes). ``timeout``
     bounds each wait for a reply, in seconds (None waits forever: a big dump
-    takes as long as it takes); on expiry the worker is killed. ``prespawn``
-    keeps an idle swrk ready between calls (see :class:`SwrkConnector`);
-    use the Criu as a context manager, or call :meth:`close`, to stop it.
+    takes as long as it takes); on expiry the worker is killed.
+
+    ``prespawn`` (the default) keeps an idle swrk ready after the first call,
+    as an HTTP client keeps a connection alive: the next call skips CRIU's
+    start-up, most of a small dump (see :class:`SwrkConnector`). Use the Criu
+    as a context manager, or call :meth:`close`, to end it; ``prespawn=False``
+    for a one-shot call or a process that must not keep a child around.
     """
 
     def __init__(
@@ -368,7 +372,7 @@ class Criu:
         service: str | os.PathLike[str] | None = None,
         connector: Connector | None = None,
         timeout: float | None = None,
-        prespawn: bool = False,
+        prespawn: bool = True,
     ) -> None:
         if sum(x is not None for x in (binary, service, connector)) > 1:
             raise ValueError("pass at most one of binary, service, connector")

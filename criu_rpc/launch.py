@@ -180,7 +180,7 @@ def launch(
         raise ValueError("no command to launch")
     store = SnapshotStore(store_dir)
     store.clean_incomplete()
-    criu = Criu(criu_bin, timeout=RESTORE_TIMEOUT)
+    criu = Criu(criu_bin, timeout=RESTORE_TIMEOUT, prespawn=False)  # restores only, with fds
     service = CriuService(criu.connector.binary, store.service_address, store.root / "service.log")
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()

@@ -18,6 +18,7 @@ needs to know which kind it holds, and tests swap in a fake connector.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import select
 import shutil
@@ -26,6 +27,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,7 +156,8 @@ class _SwrkTransport:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._proc: subprocess.Popen[bytes] | None = None
         self._pid: int | None = None
-        self.on_closed: Callable[[], None] | None = None  # run once the worker is reaped
+        # Run once the worker has exited with status 0; one that failed bodes ill for a successor.
+        self.on_clean_exit: Callable[[], None] | None = None
         try:
             fd = str(theirs.fileno())
             fds = (theirs.fileno(), *pass_fds)
@@ -228,12 +231,13 @@ class _SwrkTransport:
 
     def close(self) -> None:
         self._channel.close()
-        if self._proc is not None and wait_for_exit(self._proc, 30) is None:
+        code = None if self._proc is None else wait_for_exit(self._proc, 30)
+        if self._proc is not None and code is None:
             self._proc.kill()
             self._proc.wait()
         self._stderr.close()
-        if self.on_closed is not None:
-            self.on_closed()
+        if code == 0 and self.on_clean_exit is not None:
+            self.on_clean_exit()
 
     def forget_peer(self) -> None:
         self._proc = None
@@ -281,6 +285,32 @@ def _spawn_detached(binary: str, fd: str, pass_fds: Sequence[int], stderr: IO[by
         raise OSError(f"shell did not report the worker's pid (got {out!r})") from exc
 
 
+class _IdleWorker:
+    """The one idle worker a prespawning connector keeps, in a box of its own so
+    that a finalizer can end it without keeping the connector alive."""
+
+    def __init__(self) -> None:
+        self.transport: _SwrkTransport | None = None
+        self.ended = False  # by end(): start none until the next call
+        self.lock = threading.Lock()
+
+    def take(self) -> _SwrkTransport | None:
+        with self.lock:
+            transport, self.transport, self.ended = self.transport, None, False
+        return transport
+
+    def refill(self, binary: str) -> None:
+        with self.lock:
+            if not self.ended and self.transport is None:
+                self.transport = _SwrkTransport(binary, (), False)
+
+    def end(self) -> None:
+        with self.lock:
+            transport, self.transport, self.ended = self.transport, None, True
+        if transport is not None:
+            transport.close()
+
+
 class SwrkConnector:
     """Spawn ``criu swrk`` per conversation (the default transport).
 
@@ -288,15 +318,15 @@ class SwrkConnector:
     wait for CRIU to start (loader, libraries: several ms, most of a small
     dump). Only calls that pass no descriptors and are not self-dumps can use
     it. A self-dump first ends the idle worker, which would otherwise be a
-    child inside the tree being frozen. :meth:`close` ends it.
+    child inside the tree being frozen. :meth:`close` ends it, as does
+    garbage collection of the connector or the interpreter's exit.
     """
 
     def __init__(self, binary: str, *, prespawn: bool = False) -> None:
         self.binary = binary
         self.prespawn = prespawn
-        self._spare: _SwrkTransport | None = None
-        self._closed = False
-        self._lock = threading.Lock()
+        self._idle = _IdleWorker()
+        weakref.finalize(self, self._idle.end)
 
     def __repr__(self) -> str:
         return f"SwrkConnector({self.binary!r}, prespawn={self.prespawn})"
@@ -314,29 +344,19 @@ class SwrkConnector:
             self.close()
         if not self.prespawn or pass_fds or detached:
             return _SwrkTransport(self.binary, pass_fds, detached)
-        with self._lock:
-            spare, self._spare, self._closed = self._spare, None, False
-        if spare is None or not spare.idle():
-            if spare is not None:
-                spare.close()
-            spare = _SwrkTransport(self.binary, (), False)
+        worker = self._idle.take()
+        if worker is None or not worker.idle():
+            if worker is not None:
+                worker.close()
+            worker = _SwrkTransport(self.binary, (), False)
         # The next worker starts when this one is done, not while it works: on
         # a small machine its start-up would take CPU from the dump.
-        spare.on_closed = self._refill
-        return spare
-
-    def _refill(self) -> None:
-        with self._lock:
-            if self._closed or self._spare is not None:
-                return
-            self._spare = _SwrkTransport(self.binary, (), False)
+        worker.on_clean_exit = functools.partial(self._idle.refill, self.binary)
+        return worker
 
     def close(self) -> None:
         """Stop the idle worker, if any, and start none until the next call."""
-        with self._lock:
-            spare, self._spare, self._closed = self._spare, None, True
-        if spare is not None:
-            spare.close()
+        self._idle.end()
 
 
 class _ServiceTransport:

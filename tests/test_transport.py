@@ -7,6 +7,7 @@ not CRIU; the real thing is exercised by integration/.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -343,21 +344,21 @@ def test_missing_service_socket_is_a_connection_error(tmp_path: Path) -> None:
 def test_prespawn_keeps_one_idle_worker_and_close_reaps_it(tmp_path: Path) -> None:
     connector = SwrkConnector(standin(tmp_path, PY_SWRK), prespawn=True)
     first = connector.connect()
-    assert connector._spare is None, "no worker starts while the first one works"
+    assert connector._idle.transport is None, "no worker starts while the first one works"
     first.close()
-    spare = connector._spare
+    spare = connector._idle.transport
     assert spare is not None
     assert spare.idle(), "the next worker started when the first one was done"
     second = connector.connect()
     assert second is spare, "the next call takes the idle worker"
     second.close()
-    third = connector._spare
+    third = connector._idle.transport
     assert third is not None
     connector.close()
-    assert connector._spare is None
+    assert connector._idle.transport is None
     assert not third.idle(), "close() ended the idle worker"
     first.close()
-    assert connector._spare is None, "after close() nothing starts one until the next call"
+    assert connector._idle.transport is None, "after close() nothing starts one until the next call"
 
 
 def test_prespawn_is_bypassed_for_descriptors_and_self_dumps(tmp_path: Path) -> None:
@@ -366,7 +367,7 @@ def test_prespawn_is_bypassed_for_descriptors_and_self_dumps(tmp_path: Path) -> 
     try:
         connector.connect(pass_fds=(write_end,)).close()
         connector.connect(detached=True).close()
-        assert connector._spare is None, "no idle worker was started for them"
+        assert connector._idle.transport is None, "no idle worker was started for them"
     finally:
         os.close(read_end)
         os.close(write_end)
@@ -376,9 +377,26 @@ def test_prespawn_is_bypassed_for_descriptors_and_self_dumps(tmp_path: Path) -> 
 def test_self_dump_ends_the_idle_worker_first(tmp_path: Path) -> None:
     connector = SwrkConnector(standin(tmp_path, PY_SWRK), prespawn=True)
     connector.connect().close()
-    spare = connector._spare
+    spare = connector._idle.transport
     assert spare is not None
     assert spare.idle()
     connector.connect(detached=True).close()
     assert not spare.idle(), "no idle worker of ours sits in the tree a self-dump freezes"
-    assert connector._spare is None
+    assert connector._idle.transport is None
+
+
+def test_a_dropped_connector_ends_its_idle_worker(tmp_path: Path) -> None:
+    connector = SwrkConnector(standin(tmp_path, PY_SWRK), prespawn=True)
+    connector.connect().close()
+    spare = connector._idle.transport
+    assert spare is not None
+    assert spare.idle()
+    del connector
+    gc.collect()
+    assert not spare.idle(), "the idle worker ended (and was reaped) with its connector"
+
+
+def test_criu_keeps_a_worker_ready_by_default(tmp_path: Path) -> None:
+    binary = standin(tmp_path, PY_SWRK)
+    assert repr(Criu(binary).connector).endswith("prespawn=True)")
+    assert repr(Criu(binary, prespawn=False).connector).endswith("prespawn=False)")

@@ -12,9 +12,10 @@ always put the same method right after the same other one, whose leftovers,
 such as namespaces the kernel tears down lazily, then bias it), and the table
 shows medians. All use the same CRIU binary, log level and log file:
 
-* criu_rpc: ``Criu().dump(DumpOptions(...))`` / ``Criu().restore(RestoreOptions(...))``;
-* prespawn: the same with ``Criu(prespawn=True)``, whose idle worker has started
-  before the call (what a program that checkpoints repeatedly gets);
+* criu_rpc: ``Criu().dump(DumpOptions(...))`` / ``Criu().restore(RestoreOptions(...))``
+  on one ``Criu``, as a program that checkpoints repeatedly uses it: its idle
+  worker (prespawn, the default) has started before the call;
+* per-call: the same with ``Criu(prespawn=False)``, a new worker spawned in each call;
 * CLI: ``criu dump -t PID -D DIR`` / ``criu restore -D DIR -d``, timed around the subprocess;
 * pycriu: a helper in the oracle venv that times only its ``pycriu.criu.criu()`` call.
 
@@ -62,7 +63,7 @@ DUMP_LOG = "dump.log"
 RESTORE_LOG = "restore.log"
 PR_SET_CHILD_SUBREAPER = 36
 PR_GET_CHILD_SUBREAPER = 37
-METHODS = ("criu_rpc", "prespawn", "CLI", "pycriu")
+METHODS = ("criu_rpc", "per-call", "CLI", "pycriu")
 SETTLE_S = 0.05
 
 BIG = r"""
@@ -224,7 +225,7 @@ class Bench:
     pycriu_python: str | None
     reaper: Reaper
     criu: Criu
-    warm: Criu  # prespawn=True: an idle swrk is ready for each call
+    cold: Criu  # prespawn=False: a worker spawned in each call
 
     def rpc_dump(self, pid: int, images: Path, criu: Criu | None = None) -> float:
         start = time.perf_counter()
@@ -240,11 +241,11 @@ class Bench:
         )
         return time.perf_counter() - start, result.pid
 
-    def warm_dump(self, pid: int, images: Path) -> float:
-        return self.rpc_dump(pid, images, self.warm)
+    def cold_dump(self, pid: int, images: Path) -> float:
+        return self.rpc_dump(pid, images, self.cold)
 
-    def warm_restore(self, images: Path) -> tuple[float, int]:
-        return self.rpc_restore(images, self.warm)
+    def cold_restore(self, images: Path) -> tuple[float, int]:
+        return self.rpc_restore(images, self.cold)
 
     def cli_dump(self, pid: int, images: Path) -> float:
         argv = [self.binary, "dump", "-t", str(pid), "-D", str(images), "-o", DUMP_LOG, f"-v{LOG_LEVEL}"]
@@ -299,7 +300,7 @@ class Bench:
             restore: Callable[[Path], tuple[float, int]]
             dump, restore = {
                 "criu_rpc": (self.rpc_dump, self.rpc_restore),
-                "prespawn": (self.warm_dump, self.warm_restore),
+                "per-call": (self.cold_dump, self.cold_restore),
                 "CLI": (self.cli_dump, self.cli_restore),
                 "pycriu": (self.pycriu_dump, self.pycriu_restore),
             }[method]
@@ -387,7 +388,7 @@ def run() -> None:
     workloads = [w for w in WORKLOADS if w.name in wanted]
     base = "/var/tmp" if os.path.isdir("/var/tmp") else None
     reaper = Reaper()
-    bench = Bench(binary, pycriu_python, reaper, Criu(binary), Criu(binary, prespawn=True))
+    bench = Bench(binary, pycriu_python, reaper, Criu(binary), Criu(binary, prespawn=False))
     results: dict[tuple[str, str], Samples] = {}
     with subreaper(), tempfile.TemporaryDirectory(prefix="criu-bench-", dir=base) as tmp:
         scratch = Path(tmp)
@@ -412,7 +413,7 @@ def run() -> None:
                         results[workload.name, method].restore.append(restore_s)
                     print(f"  {workload.name} round {i + 1}/{rounds} done", file=sys.stderr, flush=True)
         finally:
-            bench.warm.close()
+            bench.criu.close()
             reaper.close()
     _print_table(binary, workloads, results)
     if os.environ.get("BENCH_VERBOSE"):
@@ -427,11 +428,11 @@ def _print_table(binary: str, workloads: list[Workload], results: dict[tuple[str
         "workload",
         "operation",
         "criu_rpc s",
-        "prespawn s",
+        "per-call s",
         "CLI s",
         "pycriu s",
         "CLI/criu_rpc",
-        "CLI/prespawn",
+        "CLI/per-call",
         "pycriu/criu_rpc",
     )
     rows = [header]
@@ -447,11 +448,11 @@ def _print_table(binary: str, workloads: list[Workload], results: dict[tuple[str
                     workload.name,
                     op,
                     _fmt(ours),
-                    _fmt(medians["prespawn"]),
+                    _fmt(medians["per-call"]),
                     _fmt(medians["CLI"]),
                     _fmt(medians["pycriu"]),
                     _ratio(medians["CLI"], ours),
-                    _ratio(medians["CLI"], medians["prespawn"]),
+                    _ratio(medians["CLI"], medians["per-call"]),
                     _ratio(medians["pycriu"], ours),
                 )
             )
