@@ -32,6 +32,7 @@ def main(argv: Sequence[str]) -> int:
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(known)}", file=sys.stderr)
         return 2
+    package.compile_package()
     for name in wanted:
         module = importlib.import_module(f"{package.__name__}.{PREFIX}{name}")
         run: Callable[[], None] = module.run

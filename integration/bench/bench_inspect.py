@@ -42,6 +42,8 @@ from criu_rpc import Criu, CriuNotFoundError, DumpOptions
 from criu_rpc.images import image_to_dict, open_images, read_image
 from criu_rpc.inspect import _DIR_VIEWS
 
+from . import compile_package
+
 REPO = Path(__file__).resolve().parents[2]
 
 DENSE = r"""
@@ -172,7 +174,7 @@ def _make_checkpoint(workload: Workload, gib: float, work: Path) -> tuple[Path, 
 
 def _compile_bytecode(oracle: tuple[str, dict[str, str]] | None) -> None:
     """Compile our package and the oracle's crit/pycriu, as their installs would have."""
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "criu_rpc")], check=True)
+    compile_package()
     if oracle is not None:
         for path in filter(None, oracle[1].get("PYTHONPATH", "").split(os.pathsep)):
             subprocess.run([oracle[0], "-m", "compileall", "-q", path], check=True, env=oracle[1])
