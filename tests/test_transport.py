@@ -374,23 +374,25 @@ def test_prespawn_is_bypassed_for_descriptors_and_self_dumps(tmp_path: Path) -> 
         connector.close()
 
 
-def test_self_dump_ends_the_idle_worker_first(tmp_path: Path) -> None:
+def connector_with_idle_worker(tmp_path: Path) -> tuple[SwrkConnector, _SwrkTransport]:
+    """A prespawning connector after one call: its next worker is up and idle."""
     connector = SwrkConnector(standin(tmp_path, PY_SWRK), prespawn=True)
     connector.connect().close()
     spare = connector._idle.transport
     assert spare is not None
     assert spare.idle()
+    return connector, spare
+
+
+def test_self_dump_ends_the_idle_worker_first(tmp_path: Path) -> None:
+    connector, spare = connector_with_idle_worker(tmp_path)
     connector.connect(detached=True).close()
     assert not spare.idle(), "no idle worker of ours sits in the tree a self-dump freezes"
     assert connector._idle.transport is None
 
 
 def test_a_dropped_connector_ends_its_idle_worker(tmp_path: Path) -> None:
-    connector = SwrkConnector(standin(tmp_path, PY_SWRK), prespawn=True)
-    connector.connect().close()
-    spare = connector._idle.transport
-    assert spare is not None
-    assert spare.idle()
+    connector, spare = connector_with_idle_worker(tmp_path)
     del connector
     gc.collect()
     assert not spare.idle(), "the idle worker ended (and was reaped) with its connector"
