@@ -287,15 +287,21 @@ def _spawn_detached(binary: str, fd: str, pass_fds: Sequence[int], stderr: IO[by
 
 class _IdleWorker:
     """The one idle worker a prespawning connector keeps, in a box of its own so
-    that a finalizer can end it without keeping the connector alive."""
+    that a finalizer can end it without keeping the connector alive.
+
+    The worker belongs to the process that started it: a forked child (a data
+    loader worker, say) sees the box but must neither use nor end its worker.
+    """
 
     def __init__(self) -> None:
         self.transport: _SwrkTransport | None = None
         self.ended = False  # by end(): start none until the next call
+        self.owner = os.getpid()
         self.lock = threading.Lock()
 
     def take(self) -> _SwrkTransport | None:
         with self.lock:
+            self._forget_if_forked()
             transport, self.transport, self.ended = self.transport, None, False
         return transport
 
@@ -306,9 +312,14 @@ class _IdleWorker:
 
     def end(self) -> None:
         with self.lock:
+            self._forget_if_forked()
             transport, self.transport, self.ended = self.transport, None, True
         if transport is not None:
             transport.close()
+
+    def _forget_if_forked(self) -> None:
+        if os.getpid() != self.owner:
+            self.transport, self.owner = None, os.getpid()
 
 
 class SwrkConnector:

@@ -402,3 +402,17 @@ def test_criu_keeps_a_worker_ready_by_default(tmp_path: Path) -> None:
     binary = standin(tmp_path, PY_SWRK)
     assert repr(Criu(binary).connector).endswith("prespawn=True)")
     assert repr(Criu(binary, prespawn=False).connector).endswith("prespawn=False)")
+
+
+def test_a_forked_child_leaves_the_parents_idle_worker_alone(tmp_path: Path) -> None:
+    connector, spare = connector_with_idle_worker(tmp_path)
+    child = os.fork()
+    if child == 0:  # a data-loader worker, say, that ends the connector it inherited
+        connector.close()
+        os._exit(0 if connector._idle.transport is None else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert spare.idle(), "the parent's idle worker was not touched"
+    assert connector.connect() is spare, "and the parent still gets it"
+    spare.close()
+    connector.close()
