@@ -29,7 +29,7 @@ Workloads run in their own session with stdio on /dev/null (no ``--shell-job``).
 This process becomes a child subreaper, so restored processes (orphaned when
 CRIU exits) are re-parented to it and can be killed and reaped.
 
-Environment: ``BENCH_REPEAT`` (rounds; default 5 tiny, 3 for 1 GiB),
+Environment: ``BENCH_REPEAT`` (rounds; default 15 tiny, 5 for 1 GiB: one 1 GiB dump varies by 50%),
 ``BENCH_WORKLOADS`` (comma list, default ``tiny,tiny+kdat,1GiB``), ``CRIU_BIN``,
 ``PYCRIU_PYTHON`` (default ``.criu/oracle-venv/bin/python``), ``BENCH_VERBOSE``
 (non-empty: also print every sample).
@@ -105,7 +105,7 @@ class Workload:
 WORKLOADS = (
     Workload("tiny", 15, big=False, kerndat_cache=False),
     Workload("tiny+kdat", 15, big=False, kerndat_cache=True),
-    Workload("1GiB", 3, big=True, kerndat_cache=True),
+    Workload("1GiB", 5, big=True, kerndat_cache=True),
 )
 
 
