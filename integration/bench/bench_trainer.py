@@ -1,7 +1,10 @@
 """ResilientTrainer vs torch.save/torch.load, side by side for the same ~1.5 GB AdamW job.
 
 Per checkpoint: how long the training loop is blocked, and bytes on disk
-(full snapshot, packed archive, torch.save file). Then the time from starting
+(full snapshot, packed archive, torch.save file). Blocked is timed in steady
+state: torch.save writes and fsyncs inline, while a snapshot is made durable
+in the background after the dump, and with checkpoints minutes apart that has
+finished long before the next one (the job waits for it untimed). Then the time from starting
 to the first resumed step: `criu_rpc launch` restoring a snapshot vs a fresh
 python that builds the model and torch.loads its checkpoint, alternating, the
 median of BENCH_TRAIN_RESUMES (default 5) each: one resume of a 1 GB process

