@@ -241,7 +241,12 @@ def _check_fd_or_path(owner: object, name: str, value: PathOrFd | None) -> None:
         _require(bool(os.fspath(value)), owner, name, "empty path")
 
 
-@dataclass(frozen=True, kw_only=True)
+# BaseOptions, TlsOptions and TreeOptions only contribute fields: nobody builds
+# them, so no __init__/__repr__/__eq__ is generated (exec'd) for them, which is
+# a tenth of this module's import time, paid by every CLI command and `launch`.
+
+
+@dataclass(frozen=True, kw_only=True, init=False, repr=False, eq=False)
 class BaseOptions:
     """What every request with options carries: where images and logs go.
 
@@ -289,7 +294,7 @@ class CpuinfoOptions(BaseOptions):
         _require(0 <= self.cpu_cap <= 0xFFFFFFFF, self, "cpu_cap", "must fit in 32 bits")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False, repr=False, eq=False)
 class TlsOptions:
     """TLS for page-server traffic (CRIU built with GnuTLS; --tls and friends)."""
 
@@ -301,7 +306,7 @@ class TlsOptions:
     tls_no_cn_verify: bool = False
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False, repr=False, eq=False)
 class TreeOptions(BaseOptions):
     """Options that mean the same on dump and restore: what the tree holds and how to treat it."""
 
@@ -524,9 +529,18 @@ def _ps_fd(msg: rpc_pb2.criu_opts, _: str, value: int, ctx: WireContext) -> None
 
 
 def _inherit_fd(msg: rpc_pb2.criu_opts, _: str, value: tuple[InheritFd, ...], ctx: WireContext) -> None:
+    # CRIU moves each inherited descriptor into its fd store and closes it, so one
+    # descriptor under two keys (stdout and stderr on one pipe, as with 2>&1) would
+    # fail the restore with EBADF: a repeat is handed over as a dup of its own.
+    given: set[int] = set()
     for item in value:
-        msg.inherit_fd.add(key=item.key, fd=item.fd)
-        ctx.pass_fds.append(item.fd)
+        fd = item.fd
+        if fd in given:
+            fd = os.dup(fd)
+            ctx.opened.append(fd)
+        given.add(fd)
+        msg.inherit_fd.add(key=item.key, fd=fd)
+        ctx.pass_fds.append(fd)
 
 
 def _messages(

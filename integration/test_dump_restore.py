@@ -172,21 +172,28 @@ def test_service_refuses_inherit_fd_before_sending(service: str, images: Path) -
         criu.restore(restore_opts(images, inherit_fd=[InheritFd("pipe:[1]", 1)]))
 
 
-def test_stdout_pipe_reattached_with_inherit_fd(criu: Criu, workloads: list[Workload], images: Path) -> None:
-    w = start_counter(None, stdout=subprocess.PIPE)
+@pytest.mark.parametrize("stderr_too", [False, True], ids=["stdout", "stdout-and-stderr-on-one-pipe"])
+def test_stdout_pipe_reattached_with_inherit_fd(
+    criu: Criu, workloads: list[Workload], images: Path, stderr_too: bool
+) -> None:
+    # stderr_too: dumped with two pipes, restored with one for both (2>&1); CRIU
+    # closes each inherited fd after taking it, so the client must hand over two.
+    w = start_counter(
+        None, stdout=subprocess.PIPE, stderr=subprocess.PIPE if stderr_too else subprocess.DEVNULL
+    )
     workloads.append(w)
     assert w.proc.stdout is not None
     old = w.proc.stdout
     first = [_read_line(old.fileno()) for _ in range(3)]
-    key = os.readlink(f"/proc/{w.pid}/fd/1")  # "pipe:[inode]", CRIU's key for it
-    criu.dump(dump_opts(w, images))
+    keys = [os.readlink(f"/proc/{w.pid}/fd/{fd}") for fd in ((1, 2) if stderr_too else (1,))]
+    criu.dump(dump_opts(w, images))  # keys: "pipe:[inode]", CRIU's names for them
     w.proc.wait(timeout=10)
     rest = old.read().decode().splitlines()  # what it wrote before it was frozen
     reached = int((rest or first)[-1].split()[0])
 
     read_end, write_end = os.pipe()
     try:
-        pid = criu.restore(restore_opts(images, inherit_fd=[InheritFd(key, write_end)])).pid
+        pid = criu.restore(restore_opts(images, inherit_fd=[InheritFd(key, write_end) for key in keys])).pid
         w.adopt(pid)
         os.close(write_end)
         write_end = -1

@@ -107,6 +107,7 @@ def start_counter(
     seed: int = 1,
     prefix: Sequence[str] = (),
     stdout: int | None = subprocess.DEVNULL,
+    stderr: int | None = subprocess.DEVNULL,
 ) -> Workload:
     """Start the counter in its own session (no tty, so no shell_job needed).
 
@@ -115,7 +116,7 @@ def start_counter(
     """
     argv = [*prefix, sys.executable, "-c", COUNTER, str(out or "-"), str(mem_mb), str(seed)]
     proc = subprocess.Popen(
-        argv, stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.DEVNULL, start_new_session=True
+        argv, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, start_new_session=True
     )
     return Workload(proc, out, mem_mb, seed)
 

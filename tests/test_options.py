@@ -445,6 +445,32 @@ def test_page_server_fd_is_passed() -> None:
     assert ctx.pass_fds == [5]
 
 
+def test_one_descriptor_under_two_keys_is_handed_over_twice() -> None:
+    # CRIU closes each inherited fd after taking it: stdout and stderr on one pipe need two.
+    read_end, write_end = os.pipe()
+    try:
+        ctx = WireContext()
+        msg = to_criu_opts(
+            RestoreOptions(
+                images_dir=IMAGES_FD,
+                inherit_fd=(InheritFd("pipe:[1]", write_end), InheritFd("pipe:[2]", write_end)),
+            ),
+            ctx,
+        )
+        given = [item.fd for item in msg.inherit_fd]
+        assert given[0] == write_end
+        assert given[1] != write_end
+        assert os.path.samestat(os.fstat(given[1]), os.fstat(write_end))
+        assert ctx.pass_fds == given
+        assert ctx.opened == [given[1]]
+        ctx.close()
+        with pytest.raises(OSError, match="Bad file descriptor"):
+            os.fstat(given[1])
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
 def test_enums_mirror_the_wire_enums() -> None:
     assert {m.name: m.value for m in NetworkLock} == {
         "IPTABLES": rpc_pb2.IPTABLES,
