@@ -64,7 +64,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 def _add_version(commands: Subparsers, common: list[argparse.ArgumentParser]) -> None:
     p = commands.add_parser("version", parents=common, help="print CRIU's version")
-    p.set_defaults(func=cmd_version)
+    p.set_defaults(func=cmd_version, preload=".client")
 
 
 def _add_check(commands: Subparsers, common: list[argparse.ArgumentParser]) -> None:
@@ -78,7 +78,7 @@ def _add_check(commands: Subparsers, common: list[argparse.ArgumentParser]) -> N
         metavar="NAME",
         help=f"check one feature instead ({', '.join(FEATURES)}); repeatable",
     )
-    p.set_defaults(func=cmd_check)
+    p.set_defaults(func=cmd_check, preload=".client")
 
 
 def _add_dump(commands: Subparsers, common: list[argparse.ArgumentParser]) -> None:
@@ -100,7 +100,7 @@ def _add_dump(commands: Subparsers, common: list[argparse.ArgumentParser]) -> No
         help="pre-dump rounds into DIR/round-N, then dump (needs soft-dirty)",
     )
     p.add_argument("--max-rounds", type=int, metavar="N", help="pre-dump rounds at most (default 8)")
-    p.set_defaults(func=cmd_dump)
+    p.set_defaults(func=cmd_dump, preload=".client")
 
 
 def _add_restore(commands: Subparsers, common: list[argparse.ArgumentParser]) -> None:
@@ -109,7 +109,7 @@ def _add_restore(commands: Subparsers, common: list[argparse.ArgumentParser]) ->
     p.add_argument("--detach", action="store_true", help="print the restored PID and return at once")
     p.add_argument("--shell-job", action="store_true", help="the tree was dumped with --shell-job")
     p.add_argument("--tcp-established", action="store_true", help="restore established TCP connections")
-    p.set_defaults(func=cmd_restore)
+    p.set_defaults(func=cmd_restore, preload=".client")
 
 
 def _add_launch(commands: Subparsers, common: list[argparse.ArgumentParser]) -> None:
@@ -125,14 +125,14 @@ def _add_launch(commands: Subparsers, common: list[argparse.ArgumentParser]) -> 
     p.add_argument("--log", metavar="FILE", help="also append the job's output here (default STORE/job.log)")
     p.add_argument("--fresh", action="store_true", help="start fresh even if snapshots exist")
     p.add_argument("job", nargs=argparse.REMAINDER, help="-- the command to run")
-    p.set_defaults(func=cmd_launch)
+    p.set_defaults(func=cmd_launch, preload=".launch")
 
 
 def _add_snapshots(commands: Subparsers, common: list[argparse.ArgumentParser]) -> None:
     p = commands.add_parser("snapshots", parents=common, help="list the snapshots in a store")
     p.add_argument("store", help="snapshot store directory")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(func=cmd_snapshots)
+    p.set_defaults(func=cmd_snapshots, preload=".snapshots")
 
 
 def _add_pack(commands: Subparsers, common: list[argparse.ArgumentParser]) -> None:
@@ -140,14 +140,14 @@ def _add_pack(commands: Subparsers, common: list[argparse.ArgumentParser]) -> No
     p.add_argument("source", help="a snapshot directory or a whole store")
     p.add_argument("file", help="archive to write (e.g. job.tar.zst)")
     p.add_argument("--level", type=int, default=3, help="zstd level (default 3)")
-    p.set_defaults(func=cmd_pack)
+    p.set_defaults(func=cmd_pack, preload=".archive")
 
 
 def _add_unpack(commands: Subparsers, common: list[argparse.ArgumentParser]) -> None:
     p = commands.add_parser("unpack", parents=common, help="unpack an archive made by pack")
     p.add_argument("file", help="archive to read")
     p.add_argument("dir", help="directory to unpack into")
-    p.set_defaults(func=cmd_unpack)
+    p.set_defaults(func=cmd_unpack, preload=".archive")
 
 
 # The commands cli.py runs itself, in the order --help lists them.
@@ -324,15 +324,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def program() -> int:
     """``criu-rpc`` as a program (the console script and ``python -m criu_rpc``).
 
-    Start-up (imports: protobuf's descriptors, the parsers) only makes objects
-    that live until exit, so the cyclic GC stays off meanwhile and they are then
-    frozen out of every later collection; at exit everything is frozen, which
-    spares the interpreter's final collections. A short command (``inspect``)
-    saves ~10 ms of ~50; a long one (``launch``, ``serve``) runs with the GC on.
+    Start-up (the parsers, then the module the command runs on: protobuf's
+    descriptors, the options classes) only makes objects that live until exit,
+    so the cyclic GC stays off meanwhile and they are then frozen out of every
+    later collection; at exit everything is frozen, which spares the
+    interpreter's final collections. A short command (``inspect``) saves ~10 ms
+    of ~50, ``launch`` 5 ms before its restore request; a long one (``launch``,
+    ``serve``) then runs with the GC on.
     """
     gc.disable()
     try:
         args = parse_args()
+        if preload := getattr(args, "preload", None):
+            importlib.import_module(preload, __package__)
     finally:
         gc.freeze()
         gc.enable()

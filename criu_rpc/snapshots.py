@@ -26,7 +26,6 @@ import os
 import shutil
 import tempfile
 import time
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,6 +130,11 @@ class CheckpointOutcome:
     snapshot: Snapshot | None
 
 
+def _random_hex(nbytes: int) -> str:
+    """A random name part (uuid would cost ``launch`` a module import for the same bytes)."""
+    return os.urandom(nbytes).hex()
+
+
 def fsync_tree(root: Path) -> None:
     """fsync every file and directory under ``root``, then ``root`` itself."""
     for dirpath, _, filenames in os.walk(root):
@@ -153,7 +157,7 @@ def fsync_dir(path: Path) -> None:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write a file so that readers see the old or the new content, never a mix."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
+    tmp = path.with_name(f".{path.name}.{_random_hex(4)}")
     with open(tmp, "wb") as f:
         f.write(data)
         f.flush()
@@ -238,7 +242,7 @@ class SnapshotStore:
             if not create:
                 raise SnapshotError(f"{self.root}: not a snapshot store (no {STORE_META})")
             self.root.mkdir(parents=True, exist_ok=True)
-            write_atomic(meta, json.dumps({"id": uuid.uuid4().hex, "format": 1}).encode())
+            write_atomic(meta, json.dumps({"id": _random_hex(16), "format": 1}).encode())
         try:
             self.id = str(json.loads(meta.read_text())["id"])
         except (ValueError, KeyError, OSError) as exc:
@@ -339,7 +343,7 @@ class SnapshotStore:
                 return None
             # Recorded now, in the process that was dumped, not later in a committing thread.
             snap = Snapshot(
-                path=self.root / f"{PREFIX}{step:09d}-{uuid.uuid4().hex[:6]}",
+                path=self.root / f"{PREFIX}{step:09d}-{_random_hex(3)}",
                 step=step,
                 created=time.time(),
                 size_bytes=0,
@@ -356,7 +360,7 @@ class SnapshotStore:
         return PendingSnapshot(self, tmp, snap)
 
     def _point_latest(self, name: str) -> None:
-        tmp_link = self.root / f".{LATEST}.{uuid.uuid4().hex[:8]}"
+        tmp_link = self.root / f".{LATEST}.{_random_hex(4)}"
         os.symlink(name, tmp_link)
         os.replace(tmp_link, self.root / LATEST)
         fsync_dir(self.root)
