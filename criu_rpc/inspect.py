@@ -184,7 +184,7 @@ def view_summary(ck: Checkpoint, args: argparse.Namespace) -> tuple[JSON, str]:
     }
     lines = [
         f"checkpoint  {ck.path}",
-        f"criu        {data['criu_version'] or 'unknown (images do not record it; a CRIU log at level 3+ here would)'}"
+        f"criu        {data['criu_version'] or 'unknown (not in images; CRIU logs it at level 3+)'}"
         + (
             f", image format v{data['image_version']}" + (" (pre-dump)" if data["pre_dump"] else "")
             if inv
