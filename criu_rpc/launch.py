@@ -26,7 +26,7 @@ from typing import BinaryIO
 
 from .client import Criu
 from .errors import CriuRpcError
-from .procs import wait_gone
+from .procs import catches, wait_gone
 from .snapshots import SnapshotStore
 from .trainer import SERVICE_ENV, STORE_ENV
 
@@ -94,21 +94,31 @@ class Job:
     def __init__(self, pid: int, proc: subprocess.Popen[bytes] | None = None) -> None:
         self.pid = pid
         self._proc = proc
+        self._killed = False
 
     def wait(self) -> int:
+        """The job's exit code, negative for a signal (as subprocess reports them)."""
         if self._proc is not None:
-            return self._proc.wait()
-        _, status = os.waitpid(self.pid, 0)
-        return os.waitstatus_to_exitcode(status)
+            code = self._proc.wait()
+        else:
+            code = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        # unshare cannot re-raise the SIGKILL its child died of, and exits 1 instead.
+        return -signal.SIGKILL if self._killed else code
 
     def stop(self) -> None:
-        """SIGTERM, then SIGKILL: a pid-namespace init ignores signals it has no handler for."""
-        for sig in (signal.SIGTERM, signal.SIGKILL):
+        """SIGTERM if the job handles it (a pid-namespace init ignores it otherwise), then SIGKILL.
+
+        Called from a signal handler while :meth:`wait` is pending, so a
+        restored job (our child) stays a zombie until we return: dead is enough.
+        """
+        asks = [signal.SIGTERM] if catches(self.pid, signal.SIGTERM) else []
+        for sig in (*asks, signal.SIGKILL):
             try:
                 os.kill(self.pid, sig)
             except ProcessLookupError:
                 return
-            if wait_gone(self.pid, STOP_GRACE):
+            self._killed = sig == signal.SIGKILL
+            if wait_gone(self.pid, STOP_GRACE, dead=True):
                 return
 
 

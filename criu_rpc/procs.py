@@ -7,7 +7,6 @@ psutil is imported only by :func:`kill_tree`: ``launch`` waits with
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import time
 
@@ -26,25 +25,39 @@ def kill_tree(pid: int) -> None:
             proc.send_signal(signal.SIGKILL)
 
 
-def _exists(pid: int) -> bool:
-    """Whether ``pid`` names a process, a zombie included (signal 0 reaches any)."""
+def _state(pid: int) -> str | None:
+    """The state letter of /proc/PID/stat (R, S, Z...); None once the PID is free."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return chr(stat[stat.rindex(b")") + 2])  # the name in parentheses may hold anything
+
+
+def catches(pid: int, sig: signal.Signals) -> bool:
+    """Whether ``pid`` has a handler for ``sig`` (SigCgt); False once it is gone.
+
+    A pid-namespace init is sent no signal it has no handler for: there is no
+    point in asking it to terminate, or in waiting for it to.
+    """
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            caught = next((int(line.split()[1], 16) for line in f if line.startswith("SigCgt:")), 0)
+    except (FileNotFoundError, ProcessLookupError):
         return False
-    except PermissionError:
-        return True
-    return True
+    return bool(caught >> (sig - 1) & 1)
 
 
-def wait_gone(pid: int, timeout: float = 10) -> bool:
+def wait_gone(pid: int, timeout: float = 10, *, dead: bool = False) -> bool:
     """Wait until ``pid`` no longer exists (reaped by whoever its parent is); False on timeout.
 
     A killed process lingers while the kernel tears it down; restoring into
-    its PID before it is gone fails with EEXIST.
+    its PID before it is gone fails with EEXIST. ``dead`` waits only until it
+    has died: a zombie, for the parent that is waiting to reap it.
     """
     deadline = time.monotonic() + timeout
-    while _exists(pid):
+    while (state := _state(pid)) is not None and not (dead and state in "ZX"):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.01)

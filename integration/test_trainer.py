@@ -10,7 +10,9 @@ import dataclasses
 import random
 import re
 import shutil
+import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +21,7 @@ import pytest
 
 from criu_rpc import Criu, SnapshotError, SnapshotStore
 from criu_rpc.archive import pack, unpack
+from criu_rpc.procs import wait_gone
 
 from .trainjob import STEPS, Launch, reference_losses, train_args
 from .workload import take_pid
@@ -200,3 +203,40 @@ def test_a_snapshot_whose_libraries_changed_is_stale(tmp_path: Path, launches: l
     assert fake.stale_reason() == f"{lib}, mapped by the process, changed since the snapshot (upgraded?)"
     with pytest.raises(SnapshotError, match="is stale"):
         SnapshotStore(store).restore(fake, criu=Criu(timeout=60))
+
+
+@pytest.mark.parametrize("restored", [False, True], ids=["fresh", "restored"])
+def test_sigterm_to_launch_kills_a_job_without_a_handler_at_once(
+    restored: bool, tmp_path: Path, launches: list[Launch]
+) -> None:
+    """A pid-namespace init never gets a signal it has no handler for: no waiting for SIGTERM to work."""
+    store = tmp_path / "store"
+    if restored:
+        first = Launch(store)
+        launches.append(first)
+        first.wait_step(12)
+        first.kill_job()
+    run = Launch(store)
+    launches.append(run)
+    pid = run.job_pid()
+    run.wait_step(13 if restored else 2)
+    started = time.monotonic()
+    run.proc.send_signal(signal.SIGTERM)
+    assert run.wait(timeout=60) == 128 + signal.SIGKILL
+    assert time.monotonic() - started < 5, "launch waited for a SIGTERM that could not work"
+    assert "job was killed by SIGKILL" in run.stderr
+    assert wait_gone(pid)
+
+
+def test_sigterm_to_launch_reaches_a_job_that_handles_it(tmp_path: Path, launches: list[Launch]) -> None:
+    job = (
+        "import signal, sys, time\n"
+        "signal.signal(signal.SIGTERM, lambda *_: sys.exit(3))\n"
+        "print('step 1 loss 0.5', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    run = Launch(tmp_path / "store", [sys.executable, "-c", job])
+    launches.append(run)
+    run.wait_step(1)
+    run.proc.send_signal(signal.SIGTERM)
+    assert run.wait(timeout=30) == 3
