@@ -8,8 +8,10 @@ finished long before the next one (the job waits for it untimed). Then the time 
 to the first resumed step: `criu_rpc launch` restoring a snapshot vs a fresh
 python that builds the model and torch.loads its checkpoint, alternating, the
 median of BENCH_TRAIN_RESUMES (default 5) each: one resume of a 1 GB process
-varies by 2x on this VM. Size and steps are set by BENCH_TRAIN_WIDTH /
-BENCH_TRAIN_LAYERS / BENCH_TRAIN_STEPS.
+varies by 2x on this VM. Then the same from a cold page cache (dropped before
+each start, as after a reboot: the snapshot, or torch's libraries and
+checkpoint, come from disk), BENCH_TRAIN_COLD (default 3) each. Size and steps
+are set by BENCH_TRAIN_WIDTH / BENCH_TRAIN_LAYERS / BENCH_TRAIN_STEPS.
 """
 
 from __future__ import annotations
@@ -61,6 +63,12 @@ def _events(cmd: list[str], started: float | None = None) -> tuple[list[dict[str
     return events, first - t0
 
 
+def _drop_page_cache() -> None:
+    """What a reboot does to the page cache (root only; the whole host's cache goes)."""
+    os.sync()
+    Path("/proc/sys/vm/drop_caches").write_text("3\n")
+
+
 def run() -> None:
     steps = int(os.environ.get("BENCH_TRAIN_STEPS", "8"))
     every = max(2, steps // 2)
@@ -82,16 +90,24 @@ def run() -> None:
         if len(snaps) > 1:
             link = shutil.copytree(snaps[-1].path, work / "link", symlinks=True)
             deduped = dedup(link, first_snap.path).bytes_after
-        criu_resumes: list[float] = []
-        torch_resumes: list[float] = []
-        for round_ in range(int(os.environ.get("BENCH_TRAIN_RESUMES", "5"))):
-            # Resume from the first checkpoint, as torch.load does, dropping what the last resume added.
-            for later in SnapshotStore(store).list()[1:]:
-                shutil.rmtree(later.path)
-            (store / "latest").unlink(missing_ok=True)
-            pairs = [(with_criu, criu_resumes), ([*with_torch, "torchload"], torch_resumes)]
-            for cmd, samples in pairs[:: 1 if round_ % 2 == 0 else -1]:
-                samples.append(_events(cmd)[1])
+
+        def resumes(rounds: int, cold: bool) -> tuple[list[float], list[float]]:
+            criu_resumes: list[float] = []
+            torch_resumes: list[float] = []
+            for round_ in range(rounds):
+                # Resume from the first checkpoint, as torch.load does, dropping what the last one added.
+                for later in SnapshotStore(store).list()[1:]:
+                    shutil.rmtree(later.path)
+                (store / "latest").unlink(missing_ok=True)
+                pairs = [(with_criu, criu_resumes), ([*with_torch, "torchload"], torch_resumes)]
+                for cmd, samples in pairs[:: 1 if round_ % 2 == 0 else -1]:
+                    if cold:
+                        _drop_page_cache()
+                    samples.append(_events(cmd)[1])
+            return criu_resumes, torch_resumes
+
+        criu_resumes, torch_resumes = resumes(int(os.environ.get("BENCH_TRAIN_RESUMES", "5")), cold=False)
+        criu_cold, torch_cold = resumes(max(1, int(os.environ.get("BENCH_TRAIN_COLD", "3"))), cold=True)
         criu_resume, torch_resume = statistics.median(criu_resumes), statistics.median(torch_resumes)
         packed = pack(first_snap.path, work / "snap.tar.zst") if first_snap.path.exists() else 0
 
@@ -114,6 +130,12 @@ def run() -> None:
                 f"{min(criu_resumes):.2f}/{max(criu_resumes):.2f}",
                 f"{min(torch_resumes):.2f}/{max(torch_resumes):.2f}",
                 "-",
+            ),
+            (
+                "  the same, cold page cache (s)",
+                f"{statistics.median(criu_cold):.2f}",
+                f"{statistics.median(torch_cold):.2f}",
+                f"{statistics.median(torch_cold) / statistics.median(criu_cold):.2f}x",
             ),
             (
                 "bytes on disk, full (MB)",
