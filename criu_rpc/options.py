@@ -242,8 +242,10 @@ def _check_fd_or_path(owner: object, name: str, value: PathOrFd | None) -> None:
 
 
 # BaseOptions, TlsOptions and TreeOptions only contribute fields: nobody builds
-# them, so no __init__/__repr__/__eq__ is generated (exec'd) for them, which is
-# a tenth of this module's import time, paid by every CLI command and `launch`.
+# them, so no __init__/__repr__/__eq__ is generated (exec'd) for them. Option
+# classes share BaseOptions.__repr__ instead of a generated one. Generating
+# methods is most of this module's import time, paid by every CLI command and
+# `launch`.
 
 
 @dataclass(frozen=True, kw_only=True, init=False, repr=False, eq=False)
@@ -264,6 +266,11 @@ class BaseOptions:
     config_file: str | None = None
     unprivileged: bool = False
 
+    def __repr__(self) -> str:
+        """Only the fields that were set, which is what CRIU will be sent: the rest are defaults."""
+        set_here = ", ".join(f"{name}={getattr(self, name)!r}" for name in set_fields(self))
+        return f"{type(self).__name__}({set_here})"
+
     def __post_init__(self) -> None:
         _validate(self)
         _check_fd_or_path(self, "images_dir", self.images_dir)
@@ -278,12 +285,12 @@ class BaseOptions:
             )
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, repr=False)
 class CheckOptions(BaseOptions):
     """CHECK: is this kernel good enough for CRIU? (CRIU < 4.2 wants an images dir.)"""
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, repr=False)
 class CpuinfoOptions(BaseOptions):
     """CPUINFO_DUMP / CPUINFO_CHECK: record this CPU's features, or compare with a record."""
 
@@ -358,7 +365,7 @@ class TreeOptions(BaseOptions):
             _require("[" in item and "]" in item, self, "external", f"expected TYPE[ID]..., got {item!r}")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, repr=False)
 class DumpOptions(TreeOptions, TlsOptions):
     """DUMP, PRE_DUMP and SINGLE_PRE_DUMP.
 
@@ -390,7 +397,7 @@ class DumpOptions(TreeOptions, TlsOptions):
             _check_page_server(self, self.page_server)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, repr=False)
 class RestoreOptions(TreeOptions):
     """RESTORE.
 
@@ -435,7 +442,7 @@ class RestoreOptions(TreeOptions):
             )
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, repr=False)
 class PageServerOptions(BaseOptions, TlsOptions):
     """PAGE_SERVER / PAGE_SERVER_CHLD: receive a dump's pages into images_dir.
 

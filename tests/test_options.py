@@ -445,6 +445,12 @@ def test_page_server_fd_is_passed() -> None:
     assert ctx.pass_fds == [5]
 
 
+@pytest.mark.parametrize("cls", CLASSES)
+def test_repr_shows_only_what_was_set(cls: type[BaseOptions]) -> None:
+    assert repr(make(cls)) == f"{cls.__name__}(images_dir={IMAGES_FD})"
+    assert repr(make(cls, log_level=4)) == f"{cls.__name__}(images_dir={IMAGES_FD}, log_level=4)"
+
+
 def test_one_descriptor_under_two_keys_is_handed_over_twice() -> None:
     # CRIU closes each inherited fd after taking it: stdout and stderr on one pipe need two.
     read_end, write_end = os.pipe()
