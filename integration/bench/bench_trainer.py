@@ -7,7 +7,7 @@ in the background after the dump, and with checkpoints minutes apart that has
 finished long before the next one (the job waits for it untimed). Then the time from starting
 to the first resumed step: `criu_rpc launch` restoring a snapshot vs a fresh
 python that builds the model and torch.loads its checkpoint, alternating, the
-median of BENCH_TRAIN_RESUMES (default 5) each: one resume of a 1 GB process
+median of BENCH_TRAIN_RESUMES (default 7) each: one resume of a 1 GB process
 varies by 2x on this VM. Then the same from a cold page cache (dropped before
 each start, as after a reboot: the snapshot, or torch's libraries and
 checkpoint, come from disk), BENCH_TRAIN_COLD (default 3) each. Size and steps
@@ -106,7 +106,7 @@ def run() -> None:
                     samples.append(_events(cmd)[1])
             return criu_resumes, torch_resumes
 
-        criu_resumes, torch_resumes = resumes(int(os.environ.get("BENCH_TRAIN_RESUMES", "5")), cold=False)
+        criu_resumes, torch_resumes = resumes(int(os.environ.get("BENCH_TRAIN_RESUMES", "7")), cold=False)
         criu_cold, torch_cold = resumes(max(1, int(os.environ.get("BENCH_TRAIN_COLD", "3"))), cold=True)
         criu_resume, torch_resume = statistics.median(criu_resumes), statistics.median(torch_resumes)
         packed = pack(first_snap.path, work / "snap.tar.zst") if first_snap.path.exists() else 0
