@@ -4,7 +4,9 @@
 
 Each step prints ``step N loss X`` with X exact (repr), so runs can be compared
 bit for bit. Kill the job with kill -9 and launch again: it resumes at its last
-checkpoint and prints the same losses an uninterrupted run prints.
+checkpoint and prints the same losses an uninterrupted run prints. With
+``--workers N`` batches come from N DataLoader worker processes, which are
+checkpointed and restored with the job (their queues and prefetched batches too).
 """
 
 from __future__ import annotations
@@ -16,20 +18,35 @@ import time
 
 import torch
 from torch import nn
+from torch.utils.data import DataLoader, Dataset
 
 from criu_rpc import ResilientTrainer
 from criu_rpc.trainer import STORE_ENV
 
 
+class Batches(Dataset[tuple[torch.Tensor, torch.Tensor]]):
+    """Batch i of a synthetic task, made from i alone: the same in any worker process."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+
+    def __len__(self) -> int:
+        return 1 << 40
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        g = torch.Generator().manual_seed(self.seed << 40 | i)
+        return torch.randn(64, 256, generator=g), torch.randint(0, 10, (64,), generator=g)
+
+
 class Trainer(ResilientTrainer):
-    def __init__(self, store: str, every_steps: int | None, seed: int) -> None:
+    def __init__(self, store: str, every_steps: int | None, seed: int, workers: int) -> None:
         super().__init__(store=store, every_steps=every_steps, max_overhead=1.0)
         torch.manual_seed(seed)
         self.model = nn.Sequential(
             nn.Linear(256, 1024), nn.ReLU(), nn.Linear(1024, 1024), nn.ReLU(), nn.Linear(1024, 10)
         )
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=1e-3)
-        self.data = torch.Generator().manual_seed(seed)
+        self.batches = iter(DataLoader(Batches(seed), batch_size=None, num_workers=workers))
 
     def before_checkpoint(self) -> None:
         self.optimizer.zero_grad(set_to_none=True)  # gradients need not be saved: less to dump
@@ -39,8 +56,7 @@ class Trainer(ResilientTrainer):
 
     def train(self, steps: int, delay: float) -> None:
         for step in range(1, steps + 1):
-            x = torch.randn(64, 256, generator=self.data)
-            y = torch.randint(0, 10, (64,), generator=self.data)
+            x, y = next(self.batches)
             loss = nn.functional.cross_entropy(self.model(x), y)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()  # type: ignore[no-untyped-call]
@@ -61,9 +77,10 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=20, help="checkpoint every N steps (0: never)")
     parser.add_argument("--delay", type=float, default=0.0, help="extra seconds per step")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
     args = parser.parse_args()
     torch.set_num_threads(1)  # one thread: reductions in a fixed order, losses comparable bit for bit
-    Trainer(args.store, args.every or None, args.seed).train(args.steps, args.delay)
+    Trainer(args.store, args.every or None, args.seed, args.workers).train(args.steps, args.delay)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from criu_rpc import Criu, SnapshotError, SnapshotStore
@@ -72,6 +73,25 @@ def test_kill9_at_random_step_resumes_exactly(
     assert f"restored {newest.name} (step {newest.step})" in resumed.stderr
     assert min(resumed.losses()) == newest.step + 1
     assert_same(resumed.losses(), reference)
+
+
+def test_kill9_with_dataloader_workers_resumes_exactly(
+    reference: dict[int, str], tmp_path: Path, launches: list[Launch]
+) -> None:
+    """Two DataLoader worker processes, their queues and prefetched batches go with the job."""
+    args = [*train_args(), "--workers", "2"]
+    first = Launch(tmp_path / "store", args)
+    launches.append(first)
+    first.wait_step(random.Random(4).randint(21, STEPS - 5))
+    workers = psutil.Process(first.job_pid()).children()
+    assert len(workers) == 2, workers
+    first.kill_job()
+    newest = SnapshotStore(tmp_path / "store").latest()
+    assert newest is not None
+    resumed = finish(tmp_path / "store", launches, args)
+    assert f"restored {newest.name} (step {newest.step})" in resumed.stderr
+    assert min(resumed.losses()) == newest.step + 1
+    assert_same(resumed.losses(), reference)  # batch i is made from i alone, in any process
 
 
 def test_restore_while_the_old_pid_is_taken(
