@@ -8,7 +8,8 @@ service`` run by the launcher, outside the namespace, so CRIU is never inside
 the tree it freezes. Its stdout/stderr are pipes the launcher forwards to the
 terminal and a log file; a restore hands it fresh pipes in their place
 (``inherit_fd``), because a regular file that grew since the dump would make
-CRIU refuse the restore.
+CRIU refuse the restore. Files the job itself writes (logs, metrics) are cut
+back to their size at the snapshot when that is what stops a restore (rewind.py).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import BinaryIO
 from .client import Criu
 from .errors import CriuRpcError
 from .procs import catches, wait_gone
-from .snapshots import SnapshotStore
+from .snapshots import Snapshot, SnapshotStore
 from .trainer import SERVICE_ENV, STORE_ENV
 
 RESTORE_TIMEOUT = 300.0
@@ -164,11 +165,33 @@ def _start_fresh(command: Sequence[str], env: dict[str, str], out: int, err: int
     raise LaunchError("unshare did not start the job")
 
 
+def _restore(store: SnapshotStore, snap: Snapshot, criu: Criu, out: int, err: int) -> int:
+    """Restore ``snap``; if files the job was writing have grown since, cut them back and retry."""
+    stdio = {1: out, 2: err}
+    try:
+        return store.restore(snap, criu=criu, stdio=stdio, rst_sibling=True).pid
+    except CriuRpcError:
+        # Reading the images costs imports a plain restore does without.
+        from .rewind import grown_files, rewind  # noqa: PLC0415
+
+        grown = grown_files(snap.path)
+        if not grown:
+            raise
+        keep = store.root / "rewound" / snap.name
+        try:
+            rewind(grown, keep)
+        except OSError as exc:
+            raise LaunchError(f"cannot cut back {', '.join(f.path for f in grown)}: {exc}") from exc
+        for f in grown:
+            log(f"cut {f.path} back to {f.size} bytes, as at step {snap.step} ({f.now - f.size} in {keep})")
+        return store.restore(snap, criu=criu, stdio=stdio, rst_sibling=True).pid
+
+
 def _restore_newest(store: SnapshotStore, criu: Criu, out: int, err: int) -> Job | None:
     """Restore the newest snapshot that restores; say which ones failed and why."""
     for snap in reversed(store.list()):
         try:
-            pid = store.restore(snap, criu=criu, stdio={1: out, 2: err}, rst_sibling=True).pid
+            pid = _restore(store, snap, criu, out, err)
         except CriuRpcError as exc:
             log(f"{snap.name} (step {snap.step}) failed to restore: {str(exc).splitlines()[0]}")
             continue

@@ -7,6 +7,8 @@ bit for bit. Kill the job with kill -9 and launch again: it resumes at its last
 checkpoint and prints the same losses an uninterrupted run prints. With
 ``--workers N`` batches come from N DataLoader worker processes, which are
 checkpointed and restored with the job (their queues and prefetched batches too).
+``--metrics FILE`` also writes ``step,loss`` lines to FILE, kept open as a CSV
+logger keeps it; a restore finds it as it was at the snapshot.
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ class Batches(Dataset[tuple[torch.Tensor, torch.Tensor]]):
 
 
 class Trainer(ResilientTrainer):
-    def __init__(self, store: str, every_steps: int | None, seed: int, workers: int) -> None:
+    def __init__(self, store: str, every_steps: int | None, seed: int, workers: int, metrics: str) -> None:
         super().__init__(store=store, every_steps=every_steps, max_overhead=1.0)
+        self.metrics = open(metrics, "w") if metrics else None  # noqa: SIM115 (open for the whole run)
         torch.manual_seed(seed)
         self.model = nn.Sequential(
             nn.Linear(256, 1024), nn.ReLU(), nn.Linear(1024, 1024), nn.ReLU(), nn.Linear(1024, 10)
@@ -62,6 +65,9 @@ class Trainer(ResilientTrainer):
             loss.backward()  # type: ignore[no-untyped-call]
             self.optimizer.step()
             print(f"step {step} loss {loss.item()!r}", flush=True)
+            if self.metrics:
+                self.metrics.write(f"{step},{loss.item()!r}\n")
+                self.metrics.flush()
             time.sleep(delay)
             self.maybe_checkpoint(step)
 
@@ -78,9 +84,11 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.0, help="extra seconds per step")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
+    parser.add_argument("--metrics", default="", metavar="FILE", help="also write step,loss lines here")
     args = parser.parse_args()
     torch.set_num_threads(1)  # one thread: reductions in a fixed order, losses comparable bit for bit
-    Trainer(args.store, args.every or None, args.seed, args.workers).train(args.steps, args.delay)
+    trainer = Trainer(args.store, args.every or None, args.seed, args.workers, args.metrics)
+    trainer.train(args.steps, args.delay)
 
 
 if __name__ == "__main__":

@@ -24,8 +24,8 @@ from criu_rpc import Criu, SnapshotError, SnapshotStore
 from criu_rpc.archive import pack, unpack
 from criu_rpc.procs import wait_gone
 
-from .trainjob import STEPS, Launch, reference_losses, train_args
-from .workload import take_pid
+from .trainjob import STEPS, TRAIN, Launch, reference_losses, train_args
+from .workload import env_with_repo, take_pid
 
 pytestmark = pytest.mark.usefixtures("criu_bin")
 
@@ -92,6 +92,45 @@ def test_kill9_with_dataloader_workers_resumes_exactly(
     assert f"restored {newest.name} (step {newest.step})" in resumed.stderr
     assert min(resumed.losses()) == newest.step + 1
     assert_same(resumed.losses(), reference)  # batch i is made from i alone, in any process
+
+
+def test_a_metrics_file_that_grew_after_the_snapshot_is_cut_back(
+    tmp_path: Path, launches: list[Launch]
+) -> None:
+    """A file kept open with open(path, "w") grows after the snapshot and CRIU refuses it: launch
+    cuts it back to its size then, the job writes the rest again, and the file ends as in a run
+    never interrupted; what was cut off is kept in the store."""
+    reference = tmp_path / "reference.csv"
+    subprocess.run(
+        [
+            *TRAIN,
+            "--steps",
+            str(STEPS),
+            "--every",
+            "0",
+            "--store",
+            str(tmp_path / "ref"),
+            "--metrics",
+            str(reference),
+        ],
+        env=env_with_repo(),
+        capture_output=True,
+        timeout=300,
+        check=True,
+    )
+    metrics, store = tmp_path / "metrics.csv", tmp_path / "store"
+    args = [*train_args(), "--metrics", str(metrics)]
+    first = Launch(store, args)
+    launches.append(first)
+    first.wait_step(25)
+    first.kill_job()
+    newest = SnapshotStore(store).latest()
+    assert newest is not None
+    resumed = finish(store, launches, args)
+    assert f"cut {metrics} back to" in resumed.stderr, resumed.stderr
+    assert metrics.read_bytes() == reference.read_bytes()
+    kept = store / "rewound" / newest.name / str(metrics).lstrip("/")
+    assert kept.read_text().startswith(f"{newest.step + 1},")
 
 
 def test_restore_while_the_old_pid_is_taken(
