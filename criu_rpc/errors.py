@@ -88,7 +88,7 @@ class CriuRequestError(CriuRpcError):
         """One line: what failed and why, as CRIU put it."""
         parts = [f"CRIU {self.request} failed"]
         reason = self.cr_errmsg.strip()
-        if (not reason or _is_harmless(reason)) and self.log_tail:
+        if (not reason or _is_harmless(reason) or _is_generic(reason)) and self.log_tail:
             reason = _last_error_line(self.log_tail) or reason
         if reason:
             parts.append(reason + _hint(reason))
@@ -105,7 +105,7 @@ class CriuRequestError(CriuRpcError):
 # they do not make a request fail; the cause is then further down the log.
 _HARMLESS = ("RLIMIT_NOFILE",)
 # CRIU's closing lines, which say that it failed but not why.
-_GENERIC = ("Dumping FAILED", "Restoring FAILED", "Pre-dumping FAILED")
+_GENERIC = ("Dumping FAILED", "Restoring FAILED", "Pre-dumping FAILED", "Dump files (pid: ")
 
 
 def _hint(reason: str) -> str:
@@ -115,6 +115,12 @@ def _hint(reason: str) -> str:
             f" (PID {taken.group(1)} is in use by another process; a job started as the init of "
             "its own pid namespace restores into a fresh one)"
         )
+    if re.search(r"Can't get 1:(16|34) opt: Operation not supported", reason):
+        # SO_PASSCRED / SO_PASSSEC, refused for inet sockets since Linux 6.16.
+        return (
+            " (CRIU before 4.2 cannot dump an inet socket on Linux 6.16 or later: close network"
+            " connections before a checkpoint and open them again after it)"
+        )
     return ""
 
 
@@ -122,11 +128,15 @@ def _is_harmless(message: str) -> bool:
     return any(marker in message for marker in _HARMLESS)
 
 
+def _is_generic(message: str) -> bool:
+    return any(marker in message for marker in _GENERIC)
+
+
 def _last_error_line(log: str) -> str:
     """The last error in the log that explains something, without its source location."""
     for line in reversed(log.splitlines()):
         _, marker, rest = line.partition("Error (")
-        if not marker or _is_harmless(line) or any(g in line for g in _GENERIC):
+        if not marker or _is_harmless(line) or _is_generic(line):
             continue
         return rest.partition("): ")[2].strip() or line.strip()
     return ""

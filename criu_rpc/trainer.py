@@ -37,7 +37,8 @@ class ResilientTrainer:
 
     Then call :meth:`maybe_checkpoint` at each step boundary. Override
     :meth:`on_restored` to re-open what cannot survive a restore (network
-    connections, metrics writers). SIGUSR1 asks for a checkpoint at the next
+    connections, metrics writers); :meth:`before_checkpoint` and
+    :meth:`after_checkpoint` bracket each dump. SIGUSR1 asks for a checkpoint at the next
     step boundary. ``keep_last`` prunes older snapshots (None keeps all).
 
     ``max_overhead`` caps the share of wall time spent checkpointing: after a
@@ -119,6 +120,8 @@ class ResilientTrainer:
             self._last_time = time.monotonic()
             self._not_before = self._last_time + 10 * (self._last_time - started)
             return False
+        finally:
+            self.after_checkpoint(step)
         now = time.monotonic()
         self._last_time, self._last_step = now, step
         if pending is None:
@@ -162,6 +165,14 @@ class ResilientTrainer:
         The whole process is written, so every byte of memory costs time while
         the loop is blocked. Between steps, gradients can usually be dropped
         (``optimizer.zero_grad(set_to_none=True)``), as can caches.
+        """
+
+    def after_checkpoint(self, step: int) -> None:
+        """Called after every checkpoint attempt in the process that goes on: the live one
+        (whether the dump worked or not) and a restored one (before :meth:`on_restored`).
+
+        Undo here what :meth:`before_checkpoint` did, e.g. open again a network
+        connection closed for the dump (CRIU cannot dump one on every kernel).
         """
 
     def on_restored(self, step: int) -> None:
