@@ -174,7 +174,10 @@ def _restore(store: SnapshotStore, snap: Snapshot, criu: Criu, out: int, err: in
         # Reading the images costs imports a plain restore does without.
         from .rewind import grown_files, rewind  # noqa: PLC0415
 
-        grown = grown_files(snap.path)
+        try:
+            grown = grown_files(snap.path)
+        except CriuRpcError:  # images it cannot read: CRIU's own error says more
+            grown = []
         if not grown:
             raise
         keep = store.root / "rewound" / snap.name
