@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate, pairwise, repeat
 from operator import gt, mul
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from criu_rpc.images import (
     Checkpoint,
@@ -28,6 +29,10 @@ from criu_rpc.images import (
     read_image,
 )
 from criu_rpc.images.views import PAGE_CATEGORIES, PE_PARENT, PE_PRESENT, Vma, flag_names
+from criu_rpc.storefiles import META
+
+if TYPE_CHECKING:
+    from criu_rpc.snapshots import Snapshot
 
 VIEWS = ("summary", "ps", "fds", "mems", "rss", "stats", "chain", "show", "diff")
 EXIT_OK, EXIT_BAD, EXIT_USAGE = 0, 1, 2
@@ -168,9 +173,10 @@ def view_summary(ck: Checkpoint, args: argparse.Namespace) -> tuple[JSON, str]:
     stats = ck.dump_stats
     shmem = ck.shmem_pagemaps()
     shmem_pages = sum(pm.present_pages for pm in shmem.values())
+    snapshot = _snapshot_record(ck)
     data = {
         "path": str(ck.path),
-        "criu_version": ck.criu_version(),
+        "criu_version": ck.criu_version() or (snapshot.criu_version if snapshot else None),
         "image_version": inv.img_version if inv else None,
         "pre_dump": inv.pre_dump if inv else None,
         "processes": procs,
@@ -181,6 +187,9 @@ def view_summary(ck: Checkpoint, args: argparse.Namespace) -> tuple[JSON, str]:
         "chain_depth": len(chain) - 1,
         "parents": [str(p) for p in chain[1:]],
         "dump_stats": _stats_json(stats) if stats else None,
+        "snapshot": {"step": snapshot.step, "created": snapshot.created, "tags": dict(snapshot.tags)}
+        if snapshot
+        else None,
     }
     lines = [
         f"checkpoint  {ck.path}",
@@ -193,6 +202,10 @@ def view_summary(ck: Checkpoint, args: argparse.Namespace) -> tuple[JSON, str]:
         f"on disk     {human_bytes(total)} ({human_bytes(pages_bytes)} of pages)",
         f"chain       depth {len(chain) - 1}" + (f": parent {chain[1]}" if len(chain) > 1 else ""),
     ]
+    if snapshot:
+        taken = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(snapshot.created))
+        tags = "".join(f", {k}={v}" for k, v in sorted(snapshot.tags.items()))
+        lines.insert(2, f"snapshot    step {snapshot.step}, taken {taken}{tags}")
     if shmem:
         lines.append(f"shmem       {len(shmem)} segment(s), {human_bytes(shmem_pages * PAGE)} in the image")
     if stats:
@@ -223,6 +236,18 @@ def view_summary(ck: Checkpoint, args: argparse.Namespace) -> tuple[JSON, str]:
         )
     )
     return data, "\n".join(lines)
+
+
+def _snapshot_record(ck: Checkpoint) -> Snapshot | None:
+    """criu_rpc's record of a snapshot in a store (it knows the CRIU version), if this is one."""
+    if not ck.has(META):
+        return None
+    from .snapshots import Snapshot, SnapshotError  # noqa: PLC0415 (plain dumps need none of it)
+
+    try:
+        return Snapshot.load(ck.path)
+    except SnapshotError:
+        return None
 
 
 def _pages_json(pm: Pagemap | None) -> dict[str, int]:

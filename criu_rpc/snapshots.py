@@ -35,12 +35,7 @@ from .client import Criu
 from .errors import CriuRpcError
 from .options import DumpOptions, InheritFd, RestoreOptions
 from .results import RestoreResult
-
-META = "snapshot.json"
-STORE_META = "store.json"
-LATEST = "latest"
-PREFIX = "snap-"
-TMP_PREFIX = ".tmp-"
+from .storefiles import LATEST, META, PREFIX, STORE_META, TMP_PREFIX
 
 
 class SnapshotError(CriuRpcError):

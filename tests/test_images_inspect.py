@@ -18,6 +18,8 @@ from criu_rpc import inspect
 from criu_rpc.images import Pagemap
 from criu_rpc.images.magic import PAGE_SIZE
 from criu_rpc.inspect import _pages_per_vma, main
+from criu_rpc.snapshots import Snapshot
+from criu_rpc.storefiles import META
 
 
 @pytest.fixture
@@ -49,6 +51,24 @@ def test_summary_json(ck_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ]
     assert data["dump_stats"]["frozen_time"] == 5000
     assert data["pages_bytes"] == 12 * PAGE_SIZE
+
+
+def test_summary_of_a_store_snapshot_uses_its_record(
+    ck_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """CRIU at its default log level records no version; a SnapshotStore's record does."""
+    for log in ck_dir.glob("*.log"):
+        log.unlink()
+    assert _json(capsys, [str(ck_dir)])["criu_version"] is None
+    record = Snapshot(
+        ck_dir, 7, created=0.0, size_bytes=0, criu_version="9.9.9", dumped_as="", tags={"run": "a"}
+    )
+    (ck_dir / META).write_text(json.dumps(record.to_json()))
+    data = _json(capsys, [str(ck_dir)])
+    assert data["criu_version"] == "9.9.9"
+    assert data["snapshot"] == {"step": 7, "created": 0.0, "tags": {"run": "a"}}
+    assert main([str(ck_dir)]) == 0
+    assert "snapshot    step 7, taken " in capsys.readouterr().out
 
 
 def test_summary_of_a_memory_only_link(ck_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
