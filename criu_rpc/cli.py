@@ -37,6 +37,7 @@ PLUGINS = {
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
 def _common() -> argparse.ArgumentParser:
@@ -369,4 +370,8 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"criu-rpc {args.command}: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except KeyboardInterrupt:
+        # What was under way is undone by then (a restore's CRIU and job, launch's service).
+        print(f"criu-rpc {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return code

@@ -201,6 +201,39 @@ def test_random_kills_twenty_times(tmp_path: Path, launches: list[Launch]) -> No
     assert_same(resumed.losses(), reference, steps)
 
 
+def test_ctrl_c_at_any_moment_leaves_nothing_behind(
+    reference: dict[int, str], tmp_path: Path, launches: list[Launch]
+) -> None:
+    """SIGINT to launch while it restores, or while the job runs: one line, exit 130 or the job's
+    kill, no job, CRIU or service process left, and the next launch resumes exactly."""
+    store = tmp_path / "store"
+    first = Launch(store)
+    launches.append(first)
+    first.wait_step(15)
+    first.kill_job()
+    rng = random.Random(5)
+    for _ in range(4):
+        launch = Launch(store)
+        launches.append(launch)
+        time.sleep(rng.uniform(0.05, 0.8))
+        launch.proc.send_signal(signal.SIGINT)
+        code = launch.wait(timeout=60)
+        assert code in (130, 128 + signal.SIGKILL), launch.stderr
+        assert "Traceback" not in launch.stderr
+        if code == 130:
+            assert "criu-rpc launch: interrupted" in launch.stderr
+        time.sleep(0.5)
+        markers = (str(store), SnapshotStore(store).service_address, str(TRAIN[-1]))
+        left = [
+            p.info
+            for p in psutil.process_iter(["pid", "cmdline"])
+            if any(m in " ".join(p.info["cmdline"] or []) for m in markers)
+        ]
+        assert not left, left
+    resumed = finish(store, launches)
+    assert_same(resumed.losses(), reference)
+
+
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     mount = tmp_path / "small"
