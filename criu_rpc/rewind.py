@@ -31,14 +31,16 @@ class GrownFile(NamedTuple):
 
 
 def grown_files(images_dir: str | os.PathLike[str]) -> list[GrownFile]:
-    """Write-only, non-append regular files held open at the dump that are longer now."""
-    grown = []
+    """Write-only, non-append regular files held open at the dump that are longer now (each once,
+    however many times the job opened it)."""
+    grown: list[GrownFile] = []
     for f in open_images(images_dir).files.values():
         if (
             not isinstance(f, RegFile)
             or f.size is None
             or (f.flags & os.O_ACCMODE) != os.O_WRONLY
             or f.flags & os.O_APPEND
+            or any(g.path == f.path for g in grown)
         ):
             continue
         try:

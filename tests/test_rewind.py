@@ -30,6 +30,7 @@ def test_only_grown_write_only_files_are_cut_back_and_their_tails_kept(tmp_path:
         "FILES",
         [
             reg(1, files["log"], os.O_WRONLY, 4),
+            reg(7, files["log"], os.O_WRONLY, 4),  # opened twice: cut once, its tail kept once
             reg(2, files["same"], os.O_WRONLY, 5),
             reg(3, files["append"], os.O_WRONLY | os.O_APPEND, 4),
             reg(4, files["rdwr"], os.O_RDWR, 4),
