@@ -57,7 +57,7 @@ _EXPORTS: dict[str, str] = {
     "VethPair": "options",
     "WaitStatus": "results",
     "ensure_kerndat_cache": "kerndat",
-    "find_criu": "transport",
+    "find_criu": "swrk",
     "open_images": "images",
 }
 
@@ -199,6 +199,9 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers (`X as X` marks 
     from .snapshots import (
         SnapshotStore as SnapshotStore,
     )
+    from .swrk import (
+        find_criu as find_criu,
+    )
     from .trainer import (
         ResilientTrainer as ResilientTrainer,
     )
@@ -213,7 +216,4 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers (`X as X` marks 
     )
     from .transport import (
         Transport as Transport,
-    )
-    from .transport import (
-        find_criu as find_criu,
     )

@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from google.protobuf.message import DecodeError
 
@@ -41,6 +42,9 @@ from .options import (
 )
 from .results import FEATURES, CriuVersion, DumpResult, Features, PageServerInfo, RestoreResult, WaitStatus
 from .transport import Connector, ServiceConnector, SwrkConnector, Transport
+
+if TYPE_CHECKING:
+    from .prestart import StartedRestore
 
 Req = rpc_pb2.criu_req_type
 
@@ -74,22 +78,21 @@ def request_name(req_type: int) -> str:
 
 @dataclass
 class _Call:
-    """One request in flight: its message, the descriptors it needs, where its log is."""
+    """One request in flight: its message and the descriptors it needs."""
 
     req: rpc_pb2.criu_req
     ctx: WireContext
-    log_name: str | None = None
 
     def log_tail(self) -> str:
         """Last lines of CRIU's log for this request, read through the work dir we passed."""
-        if self.log_name is None or not self.req.HasField("opts"):
+        if not self.req.HasField("opts") or self.req.opts.log_to_stderr:
             return ""
         opts = self.req.opts
         dir_fd = opts.work_dir_fd if opts.HasField("work_dir_fd") else opts.images_dir_fd
         if dir_fd < 0:
             return ""
         try:
-            fd = os.open(self.log_name, os.O_RDONLY, dir_fd=dir_fd)
+            fd = os.open(opts.log_file or "criu.log", os.O_RDONLY, dir_fd=dir_fd)  # CRIU's default name
         except OSError:
             return ""
         with os.fdopen(fd, "rb") as log:
@@ -97,6 +100,43 @@ class _Call:
             log.seek(max(0, log.tell() - 16384))
             lines = log.read().decode(errors="replace").splitlines()
         return "\n".join(lines[-LOG_TAIL_LINES:])
+
+
+def _new_call(
+    req_type: rpc_pb2.criu_req_type,
+    options: BaseOptions | None,
+    *,
+    notify: bool,
+    features: rpc_pb2.criu_features | None = None,
+    pid: int | None = None,
+    keep_open: bool = False,
+) -> _Call:
+    call = _Call(rpc_pb2.criu_req(type=req_type), WireContext())
+    try:
+        if options is not None:
+            call.req.opts.CopyFrom(to_criu_opts(options, call.ctx))
+            call.req.opts.notify_scripts = notify
+        if features is not None:
+            call.req.features.CopyFrom(features)
+        if pid is not None:
+            call.req.pid = pid
+        if keep_open:
+            call.req.keep_open = True
+    except BaseException:
+        call.ctx.close()
+        raise
+    return call
+
+
+def encode_restore(options: RestoreOptions) -> bytes:
+    """The RESTORE request :meth:`Criu.restore` would send, as bytes to send later (see prestart).
+
+    Directories must be given as descriptor numbers: there is nobody to
+    hold a path's descriptor open until then.
+    """
+    if not isinstance(options.images_dir, int) or not isinstance(options.work_dir, (int, type(None))):
+        raise ValueError("a request sent later names its directories by descriptor number, not by path")
+    return _new_call(Req.RESTORE, options, notify=False).req.SerializeToString()
 
 
 class CriuSession:
@@ -179,6 +219,24 @@ class CriuSession:
         resp = self._request(Req.RESTORE, options, notifier=notifier)
         return RestoreResult(pid=resp.restore.pid)
 
+    def finish_restore(self, started: StartedRestore) -> RestoreResult:
+        """Take over a RESTORE that :mod:`criu_rpc.prestart` sent before this client was loaded.
+
+        Its answer is handled as :meth:`restore` handles one: the same
+        errors, with CRIU's log tail read through the request's images dir.
+        """
+        connector = self._criu.connector
+        if not isinstance(connector, SwrkConnector):
+            raise ValueError(f"a started restore runs in a criu swrk worker, not through {connector.binary}")
+        try:
+            req = rpc_pb2.criu_req.FromString(started.request)
+        except DecodeError:  # CRIU has it too, and will say what it makes of it
+            req = rpc_pb2.criu_req(type=Req.RESTORE)
+        self._transport = connector.adopt(started.adopt())
+        self._ended_by = "restore"
+        resp = self._converse(self._transport, _Call(req, WireContext()), None)
+        return RestoreResult(pid=resp.restore.pid)
+
     def page_server(self, options: PageServerOptions) -> PageServerInfo:
         """Start a daemonised page server (it outlives this session)."""
         return _ps_info(self._request(Req.PAGE_SERVER, options))
@@ -228,24 +286,17 @@ class CriuSession:
             raise CriuRpcError(f"cannot send {name} after pre-dump: CRIU expects more pre-dumps or a dump")
         if options is not None:
             self._criu.check_supported(options)
-        call = _Call(rpc_pb2.criu_req(type=req_type), WireContext())
+        keep_open = self._persistent and req_type in KEEP_OPEN
+        call = _new_call(
+            req_type, options, notify=notifier is not None, features=features, pid=pid, keep_open=keep_open
+        )
         try:
-            if options is not None:
-                call.req.opts.CopyFrom(to_criu_opts(options, call.ctx))
-                call.req.opts.notify_scripts = notifier is not None
-                if not options.log_to_stderr:
-                    call.log_name = options.log_file or "criu.log"
-            if features is not None:
-                call.req.features.CopyFrom(features)
-            if pid is not None:
-                call.req.pid = pid
-            if self._persistent and req_type in KEEP_OPEN:
-                call.req.keep_open = True
             self_dump = isinstance(options, DumpOptions) and options.pid is None
             transport = self._connect(call.ctx.pass_fds, detached=self_dump)
             ends = req_type not in KEEP_OPEN and req_type != Req.PRE_DUMP
             if ends or not self._persistent:
                 self._ended_by = name
+            transport.send(call.req.SerializeToString())
             return self._converse(transport, call, notifier)
         finally:
             call.ctx.close()
@@ -266,8 +317,8 @@ class CriuSession:
         return self._transport
 
     def _converse(self, transport: Transport, call: _Call, notifier: Notifier | None) -> rpc_pb2.criu_resp:
+        """Answer CRIU's notifications until its reply to ``call`` (already sent) comes."""
         name = request_name(call.req.type)
-        transport.send(call.req.SerializeToString())
         callback_error: Exception | None = None
         while True:
             resp, fds = self._receive(transport, name)
@@ -444,6 +495,11 @@ class Criu:
     def restore(self, options: RestoreOptions, notifier: Notifier | None = None) -> RestoreResult:
         with self._once() as s:
             return s.restore(options, notifier)
+
+    def finish_restore(self, started: StartedRestore) -> RestoreResult:
+        """The result of a restore ``launch`` started early (see :mod:`criu_rpc.prestart`)."""
+        with self._once() as s:
+            return s.finish_restore(started)
 
     def page_server(self, options: PageServerOptions) -> PageServerInfo:
         with self._once() as s:

@@ -25,7 +25,7 @@ import subprocess
 from pathlib import Path
 
 from .errors import CriuRpcError
-from .transport import find_criu
+from .swrk import find_criu
 
 KDAT_LINK = Path("/run/criu.kdat")  # compiled into CRIU (KDAT_RUNDIR "/" "criu.kdat")
 CACHE_DIR = Path("/dev/shm/criu-rpc")

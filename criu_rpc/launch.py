@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
+from . import prestart
 from .client import Criu
 from .errors import CriuRpcError
 from .procs import catches, wait_gone
@@ -165,10 +166,21 @@ def _start_fresh(command: Sequence[str], env: dict[str, str], out: int, err: int
     raise LaunchError("unshare did not start the job")
 
 
-def _restore(store: SnapshotStore, snap: Snapshot, criu: Criu, out: int, err: int) -> int:
-    """Restore ``snap``; if files the job was writing have grown since, cut them back and retry."""
+def _restore(
+    store: SnapshotStore,
+    snap: Snapshot,
+    criu: Criu,
+    out: int,
+    err: int,
+    *,
+    started: prestart.StartedRestore | None,
+) -> int:
+    """Restore ``snap`` (or take ``started``, its restore under way); if files the job was writing
+    have grown since, cut them back and retry. A started one that failed is retried anyway."""
     stdio = {1: out, 2: err}
     try:
+        if started is not None:
+            return criu.finish_restore(started).pid
         return store.restore(snap, criu=criu, stdio=stdio, rst_sibling=True).pid
     except CriuRpcError:
         # Reading the images costs imports a plain restore does without.
@@ -178,7 +190,7 @@ def _restore(store: SnapshotStore, snap: Snapshot, criu: Criu, out: int, err: in
             grown = grown_files(snap.path)
         except CriuRpcError:  # images it cannot read: CRIU's own error says more
             grown = []
-        if not grown:
+        if not grown and started is None:
             raise
         keep = store.root / "rewound" / snap.name
         try:
@@ -190,11 +202,22 @@ def _restore(store: SnapshotStore, snap: Snapshot, criu: Criu, out: int, err: in
         return store.restore(snap, criu=criu, stdio=stdio, rst_sibling=True).pid
 
 
-def _restore_newest(store: SnapshotStore, criu: Criu, out: int, err: int) -> Job | None:
-    """Restore the newest snapshot that restores; say which ones failed and why."""
-    for snap in reversed(store.list()):
+def _restore_newest(
+    store: SnapshotStore, criu: Criu, out: int, err: int, started: prestart.StartedRestore | None
+) -> Job | None:
+    """Restore the newest snapshot that restores; say which ones failed and why.
+
+    The one ``started`` (by :mod:`criu_rpc.prestart`, the one ``latest`` names) goes first.
+    """
+    snapshots = store.list()[::-1]
+    first = None if started is None else os.path.basename(started.path)
+    if first is not None:
+        if first not in (s.name for s in snapshots):
+            snapshots.append(Snapshot.load(store.root / first))
+        snapshots.sort(key=lambda s: s.name != first)
+    for snap in snapshots:
         try:
-            pid = _restore(store, snap, criu, out, err)
+            pid = _restore(store, snap, criu, out, err, started=started if snap.name == first else None)
         except CriuRpcError as exc:
             log(f"{snap.name} (step {snap.step}) failed to restore: {str(exc).splitlines()[0]}")
             continue
@@ -210,18 +233,25 @@ def launch(
     criu_bin: str | None = None,
     log_path: str | os.PathLike[str] | None = None,
     fresh: bool = False,
+    started: prestart.StartedRestore | None = None,
 ) -> int:
-    """Restore the job from its newest good snapshot, or start it; return its exit code."""
+    """Restore the job from its newest good snapshot, or start it; return its exit code.
+
+    ``started``: the restore :func:`criu_rpc.prestart.start_latest` began, whose pipes become the job's.
+    """
     if not command:
         raise ValueError("no command to launch")
     store = SnapshotStore(store_dir)
     store.clean_incomplete()
     criu = Criu(criu_bin, timeout=RESTORE_TIMEOUT, prespawn=False)  # restores only, with fds
     service = CriuService(criu.connector.binary, store.service_address, store.root / "service.log")
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
+    if started is None:
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+    else:
+        out_r, out_w, err_r, err_w = started.stdout, prestart.STDOUT_FD, started.stderr, prestart.STDERR_FD
     try:
-        job = None if fresh else _restore_newest(store, criu, out_w, err_w)
+        job = None if fresh else _restore_newest(store, criu, out_w, err_w, started)
         if job is None:
             if store.has_snapshots() and not fresh:
                 raise LaunchError(

@@ -45,7 +45,7 @@ from .errors import CriuRpcError, CriuTimeoutError
 from .notify import Notifier
 from .options import DumpOptions, PageServerAddress, PageServerOptions, RestoreOptions
 from .results import DumpResult, PageServerInfo, RestoreResult, WaitStatus
-from .transport import find_criu
+from .swrk import find_criu
 
 PS_LOG = "page-server.log"
 LAZY_LOG = "lazy-pages.log"

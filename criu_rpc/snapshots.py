@@ -31,11 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .client import Criu
+from . import prestart
+from .client import Criu, encode_restore
 from .errors import CriuRpcError
 from .options import DumpOptions, InheritFd, RestoreOptions
 from .results import RestoreResult
-from .storefiles import LATEST, META, PREFIX, STORE_META, TMP_PREFIX
+from .storefiles import LATEST, LAUNCH_REQUEST, META, PREFIX, STORE_META, TMP_PREFIX, changed_file
 
 
 class SnapshotError(CriuRpcError):
@@ -97,24 +98,39 @@ class Snapshot:
         }
 
     def stale_reason(self) -> str | None:
-        """Why this snapshot cannot restore on this machine any more, or None.
+        """Why this snapshot cannot restore on this machine any more, or None (see changed_file)."""
+        return changed_file(self.mapped_files)
 
-        CRIU refuses a snapshot whose mapped libraries changed (it checks
-        their build-IDs: "has bad build-ID"), typically after a package
-        upgrade. Size and mtime recorded at checkpoint time tell it up front.
+    def restore_options(
+        self,
+        images_dir: str | os.PathLike[str] | int,
+        dumped_dir_fd: int,
+        stdio: Mapping[int, int],
+        *,
+        rst_sibling: bool = False,
+        extra_fds: Sequence[InheritFd] = (),
+        log_level: int = 2,
+    ) -> RestoreOptions:
+        """What restores this snapshot from ``images_dir`` (its directory, by path or descriptor).
+
+        The process held the directory it dumped itself into open, so an fd of
+        it (``dumped_dir_fd``) stands in for that path, wherever the snapshot
+        is now. ``stdio`` {fd in job: our fd} re-attaches its stdout/stderr pipes.
         """
-        for path, (size, mtime_ns) in self.mapped_files.items():
-            try:
-                st = os.stat(path)
-            except OSError:
-                return f"{path}, mapped by the process, is gone"
-            if (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
-                return f"{path}, mapped by the process, changed since the snapshot (upgraded?)"
-        return None
+        stdio_fds = [InheritFd(key, stdio[int(fd)]) for fd, key in self.stdio.items() if int(fd) in stdio]
+        return RestoreOptions(
+            images_dir=images_dir,
+            inherit_fd=(InheritFd(_criu_path(self.dumped_as), dumped_dir_fd), *extra_fds, *stdio_fds),
+            rst_sibling=rst_sibling,
+            log_level=log_level,
+            log_file="restore.log",
+        )
 
-    def inherit_fds(self, stdio: Mapping[int, int]) -> list[tuple[str, int]]:
-        """(key, fd) pairs that re-attach this snapshot's stdio pipes to ``stdio`` {fd in job: our fd}."""
-        return [(key, stdio[int(fd)]) for fd, key in self.stdio.items() if int(fd) in stdio]
+    def launch_request(self) -> bytes:
+        """The RESTORE request ``launch`` sends for this snapshot before it loads the client (prestart)."""
+        stdio = {1: prestart.STDOUT_FD, 2: prestart.STDERR_FD}
+        options = self.restore_options(prestart.IMAGES_FD, prestart.DUMPED_DIR_FD, stdio, rst_sibling=True)
+        return encode_restore(options)
 
 
 @dataclass(frozen=True)
@@ -214,6 +230,7 @@ class PendingSnapshot:
         try:
             snap = dataclasses.replace(self.snapshot, size_bytes=_tree_size(self.tmp))
             (self.tmp / META).write_text(json.dumps(snap.to_json(), indent=1))
+            (self.tmp / LAUNCH_REQUEST).write_bytes(snap.launch_request())
             fsync_tree(self.tmp)
             os.rename(self.tmp, snap.path)
             fsync_dir(self.store.root)
@@ -431,20 +448,15 @@ class SnapshotStore:
             raise SnapshotError(f"{snapshot.name} is stale: {stale}")
         fd = os.open(snapshot.path, os.O_RDONLY | os.O_DIRECTORY)
         try:
-            inherit = (
-                InheritFd(_criu_path(snapshot.dumped_as), fd),
-                *extra_fds,
-                *(InheritFd(key, ours) for key, ours in snapshot.inherit_fds(stdio or {})),
+            options = snapshot.restore_options(
+                snapshot.path,
+                fd,
+                stdio or {},
+                rst_sibling=rst_sibling,
+                extra_fds=extra_fds,
+                log_level=log_level,
             )
-            return criu.restore(
-                RestoreOptions(
-                    images_dir=snapshot.path,
-                    inherit_fd=inherit,
-                    rst_sibling=rst_sibling,
-                    log_level=log_level,
-                    log_file="restore.log",
-                )
-            )
+            return criu.restore(options)
         finally:
             os.close(fd)
 

@@ -1,7 +1,30 @@
-"""The names a SnapshotStore gives its files, for readers that need no store (``inspect``)."""
+"""What a SnapshotStore keeps on disk, for readers that must not load it (``inspect``, ``prestart``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
 
 META = "snapshot.json"  # a snapshot's record, inside its directory
+LAUNCH_REQUEST = "launch-restore.req"  # the RESTORE request `launch` sends for it (see prestart)
 STORE_META = "store.json"
 LATEST = "latest"
 PREFIX = "snap-"
 TMP_PREFIX = ".tmp-"
+
+
+def changed_file(mapped_files: Mapping[str, Sequence[int]]) -> str | None:
+    """Why a snapshot cannot restore here any more, from its record's ``mapped_files``; None if it can.
+
+    CRIU refuses a snapshot whose mapped libraries changed (it checks their
+    build-IDs: "has bad build-ID"), typically after a package upgrade. Size
+    and mtime recorded at checkpoint time tell it up front.
+    """
+    for path, (size, mtime_ns) in mapped_files.items():
+        try:
+            st = os.stat(path)
+        except OSError:
+            return f"{path}, mapped by the process, is gone"
+        if (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
+            return f"{path}, mapped by the process, changed since the snapshot (upgraded?)"
+    return None

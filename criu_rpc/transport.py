@@ -21,19 +21,18 @@ import contextlib
 import functools
 import os
 import select
-import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import threading
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Protocol
+from typing import Protocol
 
-from .errors import CriuConnectionError, CriuNotFoundError, CriuProtocolError, CriuTimeoutError
+from .errors import CriuConnectionError, CriuProtocolError, CriuTimeoutError
+from .swrk import Worker, find_criu, spawn_swrk
 
 # CRIU's replies are a few hundred bytes; anything near this is not CRIU.
 MAX_MESSAGE = 1 << 20
@@ -89,27 +88,6 @@ class Connector(Protocol):
         """Release anything kept between conversations."""
 
 
-def find_criu(binary: str | os.PathLike[str] | None = None) -> str:
-    """Resolve the CRIU binary: explicit argument, then $CRIU_BIN, then ``criu`` on PATH."""
-    candidates: list[tuple[str, str]] = []
-    if binary is not None:
-        candidates.append((os.fspath(binary), "the explicit argument"))
-    elif os.environ.get("CRIU_BIN"):
-        candidates.append((os.environ["CRIU_BIN"], "$CRIU_BIN"))
-    else:
-        found = shutil.which("criu") or shutil.which("criu", path="/usr/sbin:/sbin")
-        if found:
-            candidates.append((found, "PATH"))
-    for path, origin in candidates:
-        resolved = path if os.sep in path else shutil.which(path)
-        if resolved and os.path.isfile(resolved) and os.access(resolved, os.X_OK):
-            return os.path.abspath(resolved)
-        raise CriuNotFoundError(f"CRIU binary {path!r} from {origin} is not an executable file")
-    raise CriuNotFoundError(
-        "no CRIU binary: pass binary=..., set $CRIU_BIN, or put criu on PATH (`make setup` provisions one)"
-    )
-
-
 class SeqpacketChannel:
     """Message framing over a connected SOCK_SEQPACKET socket."""
 
@@ -150,36 +128,18 @@ class SeqpacketChannel:
 class _SwrkTransport:
     """A ``criu swrk`` worker we spawned; see :class:`SwrkConnector`."""
 
-    def __init__(self, binary: str, pass_fds: Sequence[int], detached: bool) -> None:
-        # Owned for the worker's lifetime and closed in close(), not in a with block.
-        self._stderr: IO[bytes] = tempfile.TemporaryFile(prefix="criu-swrk-")  # noqa: SIM115
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._pid: int | None = None
+    def __init__(self, worker: Worker, binary: str) -> None:
+        self._stderr = worker.stderr
+        self._proc = worker.proc
+        self._pid: int | None = worker.pid
         # Run once the worker has exited with status 0; one that failed bodes ill for a successor.
         self.on_clean_exit: Callable[[], None] | None = None
-        try:
-            fd = str(theirs.fileno())
-            fds = (theirs.fileno(), *pass_fds)
-            if detached:
-                self._pid = _spawn_detached(binary, fd, fds, self._stderr)
-            else:
-                self._proc = subprocess.Popen(
-                    [binary, "swrk", fd],
-                    pass_fds=fds,
-                    stdin=subprocess.DEVNULL,
-                    stdout=self._stderr,
-                    stderr=self._stderr,
-                )
-                self._pid = self._proc.pid
-        except OSError as exc:
-            ours.close()
-            self._stderr.close()
-            raise CriuNotFoundError(f"cannot start {binary} swrk: {exc}") from exc
-        finally:
-            theirs.close()
-        kind = "detached criu swrk" if detached else "criu swrk"
-        self._channel = SeqpacketChannel(ours, f"{kind} (pid {self._pid}, {binary})")
+        kind = "criu swrk" if worker.proc else "detached criu swrk"
+        self._channel = SeqpacketChannel(worker.sock, f"{kind} (pid {worker.pid}, {binary})")
+
+    @classmethod
+    def spawn(cls, binary: str, pass_fds: Sequence[int] = (), *, detached: bool = False) -> _SwrkTransport:
+        return cls(spawn_swrk(binary, pass_fds, detached=detached), binary)
 
     @property
     def description(self) -> str:
@@ -263,28 +223,6 @@ def wait_for_exit(proc: subprocess.Popen[bytes], timeout: float) -> int | None:
     return proc.wait() if exited else None
 
 
-def _spawn_detached(binary: str, fd: str, pass_fds: Sequence[int], stderr: IO[bytes]) -> int:
-    """Start ``criu swrk`` as an orphan in its own session and return its pid.
-
-    A shell backgrounds CRIU, prints its pid and exits, so CRIU is re-parented
-    to init (or the nearest subreaper) and is no descendant of ours. Using
-    subprocess rather than os.fork keeps this safe in threaded programs (torch).
-    """
-    shell = subprocess.Popen(
-        ["/bin/sh", "-c", '"$0" swrk "$1" </dev/null >&2 & echo $!', binary, fd],
-        pass_fds=pass_fds,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=stderr,
-        start_new_session=True,
-    )
-    out, _ = shell.communicate(timeout=30)
-    try:
-        return int(out)
-    except ValueError as exc:
-        raise OSError(f"shell did not report the worker's pid (got {out!r})") from exc
-
-
 class _IdleWorker:
     """The one idle worker a prespawning connector keeps, in a box of its own so
     that a finalizer can end it without keeping the connector alive.
@@ -308,7 +246,7 @@ class _IdleWorker:
     def refill(self, binary: str) -> None:
         with self.lock:
             if not self.ended and self.transport is None:
-                self.transport = _SwrkTransport(binary, (), False)
+                self.transport = _SwrkTransport.spawn(binary)
 
     def end(self) -> None:
         with self.lock:
@@ -350,16 +288,20 @@ class SwrkConnector:
     def passes_fds(self) -> bool:
         return True
 
+    def adopt(self, worker: Worker) -> Transport:
+        """A transport for a worker spawned elsewhere (:mod:`criu_rpc.prestart`), request already sent."""
+        return _SwrkTransport(worker, self.binary)
+
     def connect(self, pass_fds: Sequence[int] = (), *, detached: bool = False) -> Transport:
         if detached:
             self.close()
         if not self.prespawn or pass_fds or detached:
-            return _SwrkTransport(self.binary, pass_fds, detached)
+            return _SwrkTransport.spawn(self.binary, pass_fds, detached=detached)
         worker = self._idle.take()
         if worker is None or not worker.idle():
             if worker is not None:
                 worker.close()
-            worker = _SwrkTransport(self.binary, (), False)
+            worker = _SwrkTransport.spawn(self.binary)
         # The next worker starts when this one is done, not while it works: on
         # a small machine its start-up would take CPU from the dump.
         worker.on_clean_exit = functools.partial(self._idle.refill, self.binary)

@@ -7,6 +7,7 @@ run of the same job: they must be equal bit for bit (printed with repr).
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 import re
 import shutil
@@ -23,8 +24,9 @@ import pytest
 from criu_rpc import Criu, SnapshotError, SnapshotStore
 from criu_rpc.archive import pack, unpack
 from criu_rpc.procs import wait_gone
+from criu_rpc.storefiles import LAUNCH_REQUEST
 
-from .trainjob import STEPS, TRAIN, Launch, reference_losses, train_args
+from .trainjob import STEPS, TRAIN, Launch, parse_losses, reference_losses, train_args
 from .workload import env_with_repo, take_pid
 
 pytestmark = pytest.mark.usefixtures("criu_bin")
@@ -73,6 +75,50 @@ def test_kill9_at_random_step_resumes_exactly(
     assert f"restored {newest.name} (step {newest.step})" in resumed.stderr
     assert min(resumed.losses()) == newest.step + 1
     assert_same(resumed.losses(), reference)
+
+
+# Run in a fresh interpreter: which modules were loaded when the request went out,
+# then the client's answer and the first line the restored job prints.
+EARLY_RESTORE = """
+import json, os, signal, sys
+from criu_rpc.prestart import STDERR_FD, STDOUT_FD, start_latest
+started = start_latest(sys.argv[1])
+loaded = sorted(m for m in sys.modules if m.startswith(("google", "criu_rpc.client", "criu_rpc.options")))
+from criu_rpc import Criu
+pid = Criu(prespawn=False).finish_restore(started).pid
+started.close()
+os.close(STDOUT_FD), os.close(STDERR_FD)
+line = os.fdopen(started.stdout).readline()
+os.kill(pid, signal.SIGKILL)
+os.waitpid(pid, 0)
+print(json.dumps({"loaded": loaded, "line": line}))
+"""
+
+
+def test_the_saved_request_restores_before_the_client_is_loaded(
+    reference: dict[int, str], tmp_path: Path, launches: list[Launch]
+) -> None:
+    """launch's first act: each snapshot carries its RESTORE request, sent with the standard
+    library alone; the client, loaded meanwhile, takes CRIU's answer, and the job goes on."""
+    first = Launch(tmp_path / "store")
+    launches.append(first)
+    first.wait_step(25)
+    first.kill_job()
+    newest = SnapshotStore(tmp_path / "store").latest()
+    assert newest is not None
+    assert (newest.path / LAUNCH_REQUEST).read_bytes() == newest.launch_request()
+    proc = subprocess.run(
+        [sys.executable, "-c", EARLY_RESTORE, str(tmp_path / "store")],
+        check=False,
+        env=env_with_repo(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["loaded"] == []
+    assert parse_losses(result["line"]) == {newest.step + 1: reference[newest.step + 1]}
 
 
 def test_kill9_with_dataloader_workers_resumes_exactly(

@@ -55,7 +55,7 @@ from pathlib import Path
 
 from criu_rpc import Criu, CriuNotFoundError, DumpOptions, RestoreOptions
 from criu_rpc.kerndat import CACHE_DIR, KDAT_LINK, TMPFS, ensure_kerndat_cache, filesystem_type
-from criu_rpc.transport import find_criu
+from criu_rpc.swrk import find_criu
 
 REPO = Path(__file__).resolve().parents[2]
 LOG_LEVEL = 2  # CRIU's default for both the CLI and RPC; set explicitly everywhere
