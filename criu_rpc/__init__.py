@@ -10,7 +10,12 @@ and other commands that need one corner of the package start fast.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+
+# typing.TYPE_CHECKING by name (mypy and ruff go by the name): importing typing would
+# cost `launch` ~4 ms before its restore request (see prestart).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _EXPORTS: dict[str, str] = {
     "CgroupMode": "options",

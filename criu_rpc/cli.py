@@ -13,11 +13,13 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, TypeAlias
 
 from .errors import CriuRpcError
 
+TYPE_CHECKING = False  # as in __init__: typing stays unloaded until after launch's request
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from .client import Criu
     from .options import DumpOptions
 

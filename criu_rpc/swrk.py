@@ -12,9 +12,12 @@ import shutil
 import socket
 import subprocess
 from collections.abc import Sequence
-from typing import IO
 
 from .errors import CriuNotFoundError
+
+TYPE_CHECKING = False  # as in __init__
+if TYPE_CHECKING:
+    from typing import IO
 
 
 def find_criu(binary: str | os.PathLike[str] | None = None) -> str:
