@@ -3,7 +3,7 @@
 Layout::
 
     STORE/store.json          the store's id (stable across copies: see service_address)
-    STORE/snap-000000120/     one checkpoint: CRIU's images + snapshot.json
+    STORE/snap-000000120/     one checkpoint: CRIU's images + snapshot.json + launch-restore.req
     STORE/latest -> snap-...  the newest complete checkpoint
     STORE/.tmp-<random>/      a checkpoint being written (ignored, cleaned later)
 
