@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -30,6 +29,7 @@ from .client import Criu
 from .errors import CriuRpcError
 from .procs import catches, wait_gone
 from .snapshots import Snapshot, SnapshotStore
+from .storefiles import listening
 from .trainer import SERVICE_ENV, STORE_ENV
 
 RESTORE_TIMEOUT = 300.0
@@ -56,7 +56,7 @@ class CriuService:
         self.log_path = log_path
         Path(address).parent.mkdir(parents=True, exist_ok=True)
         if os.path.exists(address):
-            if _listening(address):
+            if listening(address):
                 raise LaunchError(f"another launch already serves this store at {address}")
             os.unlink(address)
         self.proc = subprocess.Popen(
@@ -68,7 +68,7 @@ class CriuService:
 
     def wait_ready(self, timeout: float = 10) -> None:
         deadline = time.monotonic() + timeout
-        while not _listening(self.address):
+        while not listening(self.address):
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise LaunchError(f"criu service did not start at {self.address} (see {self.log_path})")
             time.sleep(0.005)
@@ -79,15 +79,6 @@ class CriuService:
         self.proc.wait()
         if os.path.exists(self.address):
             os.unlink(self.address)
-
-
-def _listening(address: str) -> bool:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as probe:
-        try:
-            probe.connect(address)
-        except OSError:
-            return False
-    return True
 
 
 class Job:

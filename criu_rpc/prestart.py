@@ -11,9 +11,9 @@ and two fresh pipes at those numbers and hands the request to a ``criu swrk``
 with the standard library alone; the launcher imports the client while CRIU
 works, and the client takes the answer (:meth:`criu_rpc.Criu.finish_restore`).
 
-Anything unusual starts nothing and the ordinary path restores: no request
-file, a stale snapshot (its libraries changed), a descriptor number in use,
-no CRIU binary.
+Anything unusual starts nothing and the ordinary path restores, or says why
+it cannot: no request file, a stale snapshot (its libraries changed), another
+launch serving the store, a descriptor number in use, no CRIU binary.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import json
 import os
 
 from .errors import CriuRpcError
-from .storefiles import LATEST, LAUNCH_REQUEST, META, changed_file
+from .storefiles import LATEST, LAUNCH_REQUEST, META, STORE_META, changed_file, listening, service_address
 from .swrk import Worker, find_criu, spawn_swrk
 
 # Where the request expects the snapshot directory (CRIU's images dir, opened through
@@ -76,10 +76,12 @@ def start_latest(store: str, binary: str | None = None) -> StartedRestore | None
             request = f.read()
         with open(os.path.join(path, META), "rb") as f:
             mapped = json.load(f).get("mapped_files", {})
-        if changed_file(mapped) or any(_is_open(fd) for fd in FDS):
+        with open(os.path.join(store, STORE_META), "rb") as f:
+            serving = listening(service_address(json.load(f)["id"]))
+        if serving or changed_file(mapped) or any(_is_open(fd) for fd in FDS):
             return None
         binary = find_criu(binary)
-    except (OSError, ValueError, TypeError, AttributeError, CriuRpcError):
+    except (OSError, ValueError, TypeError, AttributeError, KeyError, CriuRpcError):
         return None
     opened: list[int] = []  # closed if we give up
     worker = None

@@ -36,7 +36,16 @@ from .client import Criu, encode_restore
 from .errors import CriuRpcError
 from .options import DumpOptions, InheritFd, RestoreOptions
 from .results import RestoreResult
-from .storefiles import LATEST, LAUNCH_REQUEST, META, PREFIX, STORE_META, TMP_PREFIX, changed_file
+from .storefiles import (
+    LATEST,
+    LAUNCH_REQUEST,
+    META,
+    PREFIX,
+    STORE_META,
+    TMP_PREFIX,
+    changed_file,
+    service_address,
+)
 
 
 class SnapshotError(CriuRpcError):
@@ -265,16 +274,8 @@ class SnapshotStore:
 
     @property
     def service_address(self) -> str:
-        """Where `launch` serves CRIU for this store's job.
-
-        Derived from the store id, not its path, so a job restored from a
-        store that was moved or unpacked elsewhere finds it at the same place.
-        """
-        return (
-            f"/run/criu_rpc/{self.id[:16]}.sock"
-            if os.access("/run", os.W_OK)
-            else (f"{tempfile.gettempdir()}/criu_rpc-{self.id[:16]}.sock")
-        )
+        """Where `launch` serves CRIU for this store's job (see storefiles.service_address)."""
+        return service_address(self.id)
 
     # -- reading ----------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping, Sequence
 
 META = "snapshot.json"  # a snapshot's record, inside its directory
@@ -28,3 +29,26 @@ def changed_file(mapped_files: Mapping[str, Sequence[int]]) -> str | None:
         if (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
             return f"{path}, mapped by the process, changed since the snapshot (upgraded?)"
     return None
+
+
+def service_address(store_id: str) -> str:
+    """Where `launch` serves CRIU for the store with ``store_id`` (its ``store.json`` id).
+
+    Derived from the id, not the store's path, so a job restored from a store
+    that was moved or unpacked elsewhere finds it at the same place.
+    """
+    if os.access("/run", os.W_OK):
+        return f"/run/criu_rpc/{store_id[:16]}.sock"
+    import tempfile  # noqa: PLC0415 (only where /run is closed to us: not as root, not under launch)
+
+    return f"{tempfile.gettempdir()}/criu_rpc-{store_id[:16]}.sock"
+
+
+def listening(address: str) -> bool:
+    """Whether something accepts connections at ``address``: a launch of the store is running."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as probe:
+        try:
+            probe.connect(address)
+        except OSError:
+            return False
+    return True

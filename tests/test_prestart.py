@@ -7,8 +7,10 @@ real CRIU restoring a real job this way is in integration/test_trainer.py.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -17,7 +19,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from criu_rpc import Criu, CriuRequestError, RestoreResult, Snapshot
+from criu_rpc import Criu, CriuRequestError, RestoreResult, Snapshot, SnapshotStore
 from criu_rpc._pb import rpc_pb2
 from criu_rpc.prestart import DUMPED_DIR_FD, FDS, IMAGES_FD, STDERR_FD, STDOUT_FD, start_latest
 from criu_rpc.storefiles import LATEST, LAUNCH_REQUEST, META
@@ -52,8 +54,8 @@ def criu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 def make_store(root: Path, mapped: dict[str, tuple[int, int]] | None = None) -> Snapshot:
     """A store whose ``latest`` is one snapshot with its record and saved request (no images)."""
-    path = root / "snap-000000020-abcdef"
-    path.mkdir(parents=True)
+    path = SnapshotStore(root).root / "snap-000000020-abcdef"
+    path.mkdir()
     snap = Snapshot(
         path=path,
         step=20,
@@ -132,7 +134,9 @@ def test_an_interrupted_launcher_waits_for_the_worker_it_started(tmp_path: Path,
         os.close(fd)
 
 
-@pytest.mark.parametrize("case", ["no store", "no latest", "no request", "stale", "fd taken", "no criu"])
+@pytest.mark.parametrize(
+    "case", ["no store", "no latest", "no request", "stale", "served", "fd taken", "no criu"]
+)
 def test_nothing_starts_when_anything_is_unusual(tmp_path: Path, criu: str, case: str) -> None:
     """The ordinary path restores then, and says what is wrong."""
     store = tmp_path / "store"
@@ -151,9 +155,17 @@ def test_nothing_starts_when_anything_is_unusual(tmp_path: Path, criu: str, case
     elif case == "no criu":
         binary = str(tmp_path / "no-such-criu")
     taken = os.dup2(0, STDOUT_FD) if case == "fd taken" else None
-    try:
-        assert start_latest(str(store), binary) is None
-    finally:
-        if taken is not None:
-            os.close(taken)
+    with contextlib.ExitStack() as stack:
+        if case == "served":  # another launch runs this store's job: never restore a second copy
+            address = Path(SnapshotStore(store).service_address)
+            address.parent.mkdir(parents=True, exist_ok=True)
+            service = stack.enter_context(socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET))
+            service.bind(str(address))
+            stack.callback(address.unlink)
+            service.listen()
+        try:
+            assert start_latest(str(store), binary) is None
+        finally:
+            if taken is not None:
+                os.close(taken)
     assert not (tmp_path / "report.json").exists(), "a worker was started"
