@@ -45,6 +45,9 @@ def test_catches_sees_handlers_only(children: list[subprocess.Popen[str]]) -> No
 
 def test_state_survives_a_name_with_parentheses(children: list[subprocess.Popen[str]]) -> None:
     child = sleeper(children, "open('/proc/self/comm', 'w').write('a) Z (b')")
+    deadline = time.monotonic() + 10
+    while _state(child.pid) == "R" and time.monotonic() < deadline:  # between its print and its sleep
+        time.sleep(0.01)
     assert _state(child.pid) == "S"
 
 
