@@ -1,7 +1,9 @@
 """ResilientTrainer vs torch.save/torch.load, side by side for the same ~1.5 GB AdamW job.
 
 Per checkpoint: how long the training loop is blocked, and bytes on disk
-(full snapshot, packed archive, torch.save file). Blocked is timed in steady
+(full snapshot, packed archive, torch.save file; and a snapshot of the job as
+it is at a step boundary, gradients kept, for what before_checkpoint's
+zero_grad(set_to_none=True) buys). Blocked is timed in steady
 state: torch.save writes and fsyncs inline, while a snapshot is made durable
 in the background after the dump, and with checkpoints minutes apart that has
 finished long before the next one (the job waits for it untimed). Then the time from starting
@@ -110,12 +112,18 @@ def run() -> None:
         criu_cold, torch_cold = resumes(max(1, int(os.environ.get("BENCH_TRAIN_COLD", "3"))), cold=True)
         criu_resume, torch_resume = statistics.median(criu_resumes), statistics.median(torch_resumes)
         packed = pack(first_snap.path, work / "snap.tar.zst") if first_snap.path.exists() else 0
+        # The same job dumped as it is at a step boundary, gradients and all: what dropping them
+        # buys (run last: its extra GB of dirty page cache would disturb the resumes above).
+        as_is_store = work / "as-is"
+        job_as_is = [*JOB, "--store", str(as_is_store), *common, "--mode", "criu", "--keep-grads"]
+        kept, _ = _events([*LAUNCH, "--store", str(as_is_store), "--", *job_as_is])
+        bytes_kept = SnapshotStore(as_is_store).list()[0].size_bytes
 
         def blocked(events: list[dict[str, Any]]) -> float:
             return float(statistics.median(e["blocked"] for e in events if e["event"] == "checkpoint"))
 
         step_s = statistics.median(e["seconds"] for e in saved if e["event"] == "step")
-        b_criu, b_torch = blocked(dumped), blocked(saved)
+        b_criu, b_torch, b_kept = blocked(dumped), blocked(saved), blocked(kept)
         bytes_torch = max(e["bytes"] for e in saved if e["event"] == "checkpoint")
         rows = [
             ("blocked per checkpoint (s)", f"{b_criu:.2f}", f"{b_torch:.2f}", f"{b_torch / b_criu:.2f}x"),
@@ -143,6 +151,8 @@ def run() -> None:
                 f"{bytes_torch / 1e6:.0f}",
                 f"{bytes_torch / first_snap.size_bytes:.2f}x",
             ),
+            ("  as is, gradients kept (MB)", f"{bytes_kept / 1e6:.0f}", "-", "-"),
+            ("  as is, blocked per checkpoint (s)", f"{b_kept:.2f}", "-", "-"),
             ("bytes on disk, dedup link (MB)", f"{deduped / 1e6:.0f}" if deduped else "n/a", "-", "-"),
             ("bytes on disk, packed zstd (MB)", f"{packed / 1e6:.0f}", "-", "-"),
             (

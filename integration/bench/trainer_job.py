@@ -92,7 +92,8 @@ def criu_job(args: argparse.Namespace) -> Loop:
             super().__init__(args, store=args.store, every_steps=args.every, max_overhead=1.0, keep_last=2)
 
         def before_checkpoint(self) -> None:
-            self.optimizer.zero_grad(set_to_none=True)  # gradients are not state between steps
+            if not args.keep_grads:  # (the bench's "as is" row: what dropping them buys)
+                self.optimizer.zero_grad(set_to_none=True)  # gradients are not state between steps
 
         def after_step(self, step: int) -> None:
             # Steady state, as at one checkpoint per minutes: the last snapshot's background
@@ -124,6 +125,7 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=4096)
     parser.add_argument("--layers", type=int, default=6)
     parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--keep-grads", action="store_true", help="criu mode: dump the gradients too")
     args = parser.parse_args()
     torch.set_num_threads(2)
     emit(event="ready", wall=time.time())
