@@ -181,15 +181,17 @@ def _restore(
             grown = grown_files(snap.path)
         except CriuRpcError:  # images it cannot read: CRIU's own error says more
             grown = []
-        if not grown and started is None:
+        if grown:
+            keep = store.root / "rewound" / snap.name
+            try:
+                rewind(grown, keep)
+            except OSError as exc:
+                raise LaunchError(f"cannot cut back {', '.join(f.path for f in grown)}: {exc}") from exc
+            for f in grown:
+                kept = f"{f.now - f.size} in {keep}"
+                log(f"cut {f.path} back to {f.size} bytes, as at step {snap.step} ({kept})")
+        elif started is None:
             raise
-        keep = store.root / "rewound" / snap.name
-        try:
-            rewind(grown, keep)
-        except OSError as exc:
-            raise LaunchError(f"cannot cut back {', '.join(f.path for f in grown)}: {exc}") from exc
-        for f in grown:
-            log(f"cut {f.path} back to {f.size} bytes, as at step {snap.step} ({f.now - f.size} in {keep})")
         return store.restore(snap, criu=criu, stdio=stdio, rst_sibling=True).pid
 
 
