@@ -121,6 +121,24 @@ def test_the_saved_request_restores_before_the_client_is_loaded(
     assert parse_losses(result["line"]) == {newest.step + 1: reference[newest.step + 1]}
 
 
+def test_a_corrupt_saved_request_costs_only_its_head_start(
+    reference: dict[int, str], tmp_path: Path, launches: list[Launch]
+) -> None:
+    """CRIU refuses the early request; the ordinary path restores the same snapshot."""
+    first = Launch(tmp_path / "store")
+    launches.append(first)
+    first.wait_step(25)
+    first.kill_job()
+    newest = SnapshotStore(tmp_path / "store").latest()
+    assert newest is not None
+    (newest.path / LAUNCH_REQUEST).write_bytes(b"\xff" * 64)
+    resumed = finish(tmp_path / "store", launches)
+    assert f"restored {newest.name} (step {newest.step})" in resumed.stderr
+    assert "failed to restore" not in resumed.stderr
+    assert min(resumed.losses()) == newest.step + 1
+    assert_same(resumed.losses(), reference)
+
+
 def test_kill9_with_dataloader_workers_resumes_exactly(
     reference: dict[int, str], tmp_path: Path, launches: list[Launch]
 ) -> None:
