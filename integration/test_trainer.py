@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import random
 import re
 import shutil
@@ -287,15 +288,44 @@ def test_ctrl_c_at_any_moment_leaves_nothing_behind(
         if code == 130:
             assert "criu-rpc launch: interrupted" in launch.stderr
         time.sleep(0.5)
-        markers = (str(store), SnapshotStore(store).service_address, str(TRAIN[-1]))
-        left = [
-            p.info
-            for p in psutil.process_iter(["pid", "cmdline"])
-            if any(m in " ".join(p.info["cmdline"] or []) for m in markers)
-        ]
-        assert not left, left
+        assert not leftovers(store)
     resumed = finish(store, launches)
     assert_same(resumed.losses(), reference)
+
+
+def test_kill9_of_launch_while_it_restores_leaves_nothing_behind(
+    reference: dict[int, str], tmp_path: Path, launches: list[Launch]
+) -> None:
+    """The launcher dies while CRIU restores (its request went out first thing): the CRIU
+    worker, the half-restored job and the service go with it, and the next launch resumes."""
+    store = tmp_path / "store"
+    first = Launch(store)
+    launches.append(first)
+    first.wait_step(15)
+    first.kill_job()
+    rng = random.Random(9)
+    for _ in range(4):
+        launch = Launch(store)
+        launches.append(launch)
+        time.sleep(rng.uniform(0.02, 0.5))
+        launch.proc.kill()
+        launch.wait(timeout=60)
+        time.sleep(1)
+        assert not leftovers(store)
+    resumed = finish(store, launches)
+    assert_same(resumed.losses(), reference)
+
+
+def leftovers(store: Path) -> list[dict[str, object]]:
+    """Processes of a launch of ``store`` still alive: its job, CRIU workers, its service."""
+    markers = (str(store), SnapshotStore(store).service_address, str(TRAIN[-1]))
+    found = []
+    for p in psutil.process_iter(["pid", "ppid", "cmdline"]):
+        argv = p.info["cmdline"] or []
+        stray_worker = argv[1:2] == ["swrk"] and p.info["ppid"] != os.getpid()  # not one of ours here
+        if stray_worker or any(m in " ".join(argv) for m in markers):
+            found.append(p.info)
+    return found
 
 
 @pytest.fixture
