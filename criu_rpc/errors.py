@@ -115,6 +115,11 @@ def _hint(reason: str) -> str:
             f" (PID {taken.group(1)} is in use by another process; a job started as the init of "
             "its own pid namespace restores into a fresh one)"
         )
+    if "Can't get proc fd" in reason:
+        return (
+            " (a dump killed midway can leave an empty directory proc.crtools in the process's"
+            " working directory: CRIU cannot dump a pid-namespace init there until it is removed)"
+        )
     if re.search(r"Can't get 1:(16|34) opt: Operation not supported", reason):
         # SO_PASSCRED / SO_PASSSEC, refused for inet sockets since Linux 6.16.
         return (

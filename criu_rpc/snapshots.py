@@ -215,6 +215,27 @@ def _mapped_files() -> dict[str, tuple[int, int]]:
     return found
 
 
+# Where CRIU's parasite mounts a /proc of the job's pid namespace while it dumps the
+# namespace's init, relative to the job's working directory; it is removed a moment later.
+PROC_DIR = "proc.crtools"
+STALE_PROC_DIR_SECONDS = 2.0
+
+
+def _clear_stale_proc_dir() -> None:
+    """Remove the empty proc.crtools that a dump killed midway left in our working directory.
+
+    Until it is gone every dump of a pid-namespace init working there fails ("Can't get
+    proc fd"). One made by a dump in progress (another job sharing the directory) lives
+    for milliseconds, so only one older than STALE_PROC_DIR_SECONDS is taken; rmdir
+    refuses one that is not empty or has a proc mounted on it.
+    """
+    try:
+        if time.time() - os.stat(PROC_DIR).st_mtime > STALE_PROC_DIR_SECONDS:
+            os.rmdir(PROC_DIR)
+    except OSError:
+        pass
+
+
 def _stdio_keys() -> dict[str, str]:
     """CRIU's names for our stdout/stderr when they are pipes, so a restore can re-attach them."""
     keys = {}
@@ -346,6 +367,7 @@ class SnapshotStore:
         ``latest``: slow for GBs, and safe to do while the process goes on
         working) or :meth:`~PendingSnapshot.discard` the result.
         """
+        _clear_stale_proc_dir()
         tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=self.root))
         started = time.monotonic()
         try:

@@ -22,7 +22,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from criu_rpc import Criu, SnapshotError, SnapshotStore
+from criu_rpc import Criu, Snapshot, SnapshotError, SnapshotStore
 from criu_rpc.archive import pack, unpack
 from criu_rpc.procs import wait_gone
 from criu_rpc.storefiles import LAUNCH_REQUEST
@@ -55,6 +55,21 @@ def finish(store: Path, launches: list[Launch], args: list[str] | None = None) -
     return final
 
 
+def killed_at(store: Path, step: int, launches: list[Launch], args: list[str] | None = None) -> Snapshot:
+    """Launch the job, kill -9 it once it printed ``step`` and has a snapshot; the snapshot a
+    relaunch must resume."""
+    first = Launch(store, args)
+    launches.append(first)
+    first.wait_step(step)
+    deadline = time.monotonic() + 60
+    while SnapshotStore(store).latest() is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # its first checkpoint is still being made durable
+    first.kill_job()
+    newest = SnapshotStore(store).latest()
+    assert newest is not None
+    return newest
+
+
 def assert_same(got: dict[int, str], reference: dict[int, str], steps: int = STEPS) -> None:
     assert got, "no steps printed"
     assert max(got) == steps
@@ -66,12 +81,7 @@ def test_kill9_at_random_step_resumes_exactly(
     seed: int, reference: dict[int, str], tmp_path: Path, launches: list[Launch]
 ) -> None:
     kill_at = random.Random(seed).randint(21, STEPS - 5)
-    first = Launch(tmp_path / "store")
-    launches.append(first)
-    first.wait_step(kill_at)
-    first.kill_job()
-    newest = SnapshotStore(tmp_path / "store").latest()
-    assert newest is not None
+    newest = killed_at(tmp_path / "store", kill_at, launches)
     resumed = finish(tmp_path / "store", launches)
     assert f"restored {newest.name} (step {newest.step})" in resumed.stderr
     assert min(resumed.losses()) == newest.step + 1
@@ -101,12 +111,7 @@ def test_the_saved_request_restores_before_the_client_is_loaded(
 ) -> None:
     """launch's first act: each snapshot carries its RESTORE request, sent with the standard
     library alone; the client, loaded meanwhile, takes CRIU's answer, and the job goes on."""
-    first = Launch(tmp_path / "store")
-    launches.append(first)
-    first.wait_step(25)
-    first.kill_job()
-    newest = SnapshotStore(tmp_path / "store").latest()
-    assert newest is not None
+    newest = killed_at(tmp_path / "store", 25, launches)
     assert (newest.path / LAUNCH_REQUEST).read_bytes() == newest.launch_request()
     proc = subprocess.run(
         [sys.executable, "-c", EARLY_RESTORE, str(tmp_path / "store")],
@@ -126,12 +131,7 @@ def test_a_corrupt_saved_request_costs_only_its_head_start(
     reference: dict[int, str], tmp_path: Path, launches: list[Launch]
 ) -> None:
     """CRIU refuses the early request; the ordinary path restores the same snapshot."""
-    first = Launch(tmp_path / "store")
-    launches.append(first)
-    first.wait_step(25)
-    first.kill_job()
-    newest = SnapshotStore(tmp_path / "store").latest()
-    assert newest is not None
+    newest = killed_at(tmp_path / "store", 25, launches)
     (newest.path / LAUNCH_REQUEST).write_bytes(b"\xff" * 64)
     resumed = finish(tmp_path / "store", launches)
     assert f"restored {newest.name} (step {newest.step})" in resumed.stderr
@@ -185,12 +185,7 @@ def test_a_metrics_file_that_grew_after_the_snapshot_is_cut_back(
     )
     metrics, store = tmp_path / "metrics.csv", tmp_path / "store"
     args = [*train_args(), "--metrics", str(metrics)]
-    first = Launch(store, args)
-    launches.append(first)
-    first.wait_step(25)
-    first.kill_job()
-    newest = SnapshotStore(store).latest()
-    assert newest is not None
+    newest = killed_at(store, 25, launches, args)
     resumed = finish(store, launches, args)
     assert f"cut {metrics} back to" in resumed.stderr, resumed.stderr
     assert metrics.read_bytes() == reference.read_bytes()
@@ -219,10 +214,7 @@ def test_restore_from_an_archive_unpacked_elsewhere(
     reference: dict[int, str], tmp_path: Path, launches: list[Launch]
 ) -> None:
     store = tmp_path / "store"
-    first = Launch(store)
-    launches.append(first)
-    first.wait_step(35)
-    first.kill_job()
+    killed_at(store, 35, launches)
     archive = tmp_path / "job.tar.zst"
     pack(store, archive)
     shutil.rmtree(store)
@@ -266,50 +258,32 @@ def test_random_kills_twenty_times(tmp_path: Path, launches: list[Launch]) -> No
     assert_same(resumed.losses(), reference, steps)
 
 
-def test_ctrl_c_at_any_moment_leaves_nothing_behind(
-    reference: dict[int, str], tmp_path: Path, launches: list[Launch]
+@pytest.mark.parametrize(
+    ("sig", "latest"),
+    [(signal.SIGINT, 0.8), (signal.SIGKILL, 0.5)],
+    ids=["ctrl-c at any moment", "kill -9 while it restores"],
+)
+def test_stopping_launch_leaves_nothing_behind(
+    sig: signal.Signals, latest: float, reference: dict[int, str], tmp_path: Path, launches: list[Launch]
 ) -> None:
-    """SIGINT to launch while it restores, or while the job runs: one line, exit 130 or the job's
-    kill, no job, CRIU or service process left, and the next launch resumes exactly."""
+    """SIGINT to launch while it restores or while the job runs: one line, exit 130 or the job's
+    kill. SIGKILL while CRIU restores (the request goes out first thing): the worker and the
+    half-restored job go with the launcher. Either way no job, CRIU or service process is left,
+    and the next launch resumes exactly."""
     store = tmp_path / "store"
-    first = Launch(store)
-    launches.append(first)
-    first.wait_step(15)
-    first.kill_job()
+    killed_at(store, 15, launches)
     rng = random.Random(5)
     for _ in range(4):
         launch = Launch(store)
         launches.append(launch)
-        time.sleep(rng.uniform(0.05, 0.8))
-        launch.proc.send_signal(signal.SIGINT)
+        time.sleep(rng.uniform(0.02, latest))
+        launch.proc.send_signal(sig)
         code = launch.wait(timeout=60)
-        assert code in (130, 128 + signal.SIGKILL), launch.stderr
-        assert "Traceback" not in launch.stderr
-        if code == 130:
-            assert "criu-rpc launch: interrupted" in launch.stderr
-        time.sleep(0.5)
-        assert not leftovers(store)
-    resumed = finish(store, launches)
-    assert_same(resumed.losses(), reference)
-
-
-def test_kill9_of_launch_while_it_restores_leaves_nothing_behind(
-    reference: dict[int, str], tmp_path: Path, launches: list[Launch]
-) -> None:
-    """The launcher dies while CRIU restores (its request went out first thing): the CRIU
-    worker, the half-restored job and the service go with it, and the next launch resumes."""
-    store = tmp_path / "store"
-    first = Launch(store)
-    launches.append(first)
-    first.wait_step(15)
-    first.kill_job()
-    rng = random.Random(9)
-    for _ in range(4):
-        launch = Launch(store)
-        launches.append(launch)
-        time.sleep(rng.uniform(0.02, 0.5))
-        launch.proc.kill()
-        launch.wait(timeout=60)
+        if sig == signal.SIGINT:
+            assert code in (130, 128 + signal.SIGKILL), launch.stderr
+            assert "Traceback" not in launch.stderr
+            if code == 130:
+                assert "criu-rpc launch: interrupted" in launch.stderr
         time.sleep(1)
         assert not leftovers(store)
     resumed = finish(store, launches)
@@ -377,10 +351,7 @@ def test_falls_back_to_an_older_snapshot_and_says_why(
 
 def test_a_snapshot_whose_libraries_changed_is_stale(tmp_path: Path, launches: list[Launch]) -> None:
     store = tmp_path / "store"
-    first = Launch(store)
-    launches.append(first)
-    first.wait_step(15)
-    first.kill_job()
+    killed_at(store, 15, launches)
     snap = SnapshotStore(store).latest()
     assert snap is not None
     assert snap.stale_reason() is None

@@ -38,3 +38,8 @@ def test_a_taken_pid_is_explained() -> None:
 def test_without_a_log_the_reason_stays_as_criu_gave_it() -> None:
     exc = CriuRequestError("dump", cr_errmsg="Dump files (pid: 1) failed with -1")
     assert exc.summary() == "CRIU dump failed: Dump files (pid: 1) failed with -1"
+
+
+def test_a_leftover_proc_mountpoint_is_explained() -> None:
+    exc = CriuRequestError("dump", cr_errmsg="Can't get proc fd (pid: 4242)")
+    assert "leave an empty directory proc.crtools" in exc.summary()
